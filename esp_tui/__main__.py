@@ -1,0 +1,3 @@
+from esp_tui.cli import entry
+
+entry()

@@ -1,0 +1,59 @@
+"""The `esp-tui` command line. Light at import: Textual and gspread load only when needed."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Mapping, Sequence
+
+from esp_tui import __version__
+from esp_tui.cli.common import add_global_options
+from esp_tui.cli.context import EXIT_USAGE, CliContext, CliError
+
+# Each module exposes register(subparsers); its handlers are run(args, ctx) -> exit code.
+COMMAND_MODULES = ("esp_tui.cli.roster_cmd",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="esp-tui",
+        description="The ESP training Team Lead's terminal app. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"esp-tui {__version__}")
+    add_global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def run_app(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.app import make_app
+
+    make_app(ctx.config, ctx.db, db_path=ctx.db_path).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    from esp_tui.config import ConfigError
+    from storage.db import StorageError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = CliContext(args, env)
+    func = getattr(args, "func", run_app)
+    try:
+        return func(args, ctx)
+    except CliError as e:
+        print(f"esp-tui: error: {e}", file=sys.stderr)
+        return e.code
+    except (ConfigError, StorageError) as e:
+        print(f"esp-tui: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import argparse
+
+from esp_tui.cli.context import CliContext, CliError
+
+
+def add_global_options(p: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """--db and --config work before or after the subcommand."""
+    default = argparse.SUPPRESS if suppress else None
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="the SQLite database (else $ESP_TUI_DB, else the user data dir)",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="the TOML config (else $ESP_TUI_CONFIG, else the user config dir)",
+    )
+
+
+def add_command(
+    sub: argparse._SubParsersAction, name: str, help: str, **kw
+) -> argparse.ArgumentParser:
+    """A subcommand parser that also takes --db/--config."""
+    p = sub.add_parser(name, help=help, description=help, **kw)
+    add_global_options(p, suppress=True)
+    return p
+
+
+def require_cohort(ctx: CliContext):
+    """The cohort in the DB, or a clear error telling the TL how to create one."""
+    from storage.cohort import get_cohort
+
+    cohort = get_cohort(ctx.db)
+    if cohort is None:
+        raise CliError(
+            f"{ctx.db_path}: no cohort yet; run `esp-tui roster import FILE.csv` or `esp-tui demo`"
+        )
+    return cohort
+
+
+def parse_day(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day number 1..5, got {value!r}") from None
+    return n
+
+
+def check_day(ctx: CliContext, day: int | None) -> int:
+    """The day to act on: --day N (validated against the cohort) or the cohort's current day."""
+    cohort = require_cohort(ctx)
+    if day is None:
+        return cohort.current_day(ctx.today())
+    if not 1 <= day <= cohort.days:
+        raise CliError(f"--day {day}: outside the cohort's days 1..{cohort.days}")
+    return day

@@ -1,0 +1,69 @@
+"""What every CLI handler gets: the parsed args, the environment, config and DB built lazily."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from esp_tui.config import Config
+
+EXIT_OK = 0
+EXIT_FAIL = 1  # the command ran and the answer is "no" (e.g. `check` found gaps)
+EXIT_USAGE = 2  # bad input: nothing was written
+
+
+class CliError(Exception):
+    """Raised by handlers for a one-line error; main() prints it and exits with `code`."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CliContext:
+    def __init__(self, args: argparse.Namespace, env: Mapping[str, str] | None = None) -> None:
+        self.args = args
+        self.env: Mapping[str, str] = os.environ if env is None else env
+
+    @cached_property
+    def config(self) -> Config:
+        from esp_tui.config import load_config
+
+        return load_config(getattr(self.args, "config", None), self.env)
+
+    @cached_property
+    def db_path(self):  # -> Path
+        from storage.db import resolve_db_path
+
+        return resolve_db_path(getattr(self.args, "db", None), self.env)
+
+    @cached_property
+    def db(self) -> Database:
+        from storage.db import connect
+
+        return connect(self.db_path)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def now(self) -> datetime:
+        return datetime.now().astimezone()
+
+    def out(self, text: str = "") -> None:
+        print(text)
+
+    def print_json(self, data: Any) -> None:
+        import json
+
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+
+    def warn(self, text: str) -> None:
+        print(f"esp-tui: warning: {text}", file=sys.stderr)

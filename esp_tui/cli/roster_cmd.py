@@ -1,0 +1,120 @@
+"""`esp-tui roster import|list` and `esp-tui demo`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from esp_tui.cli.common import add_command
+from esp_tui.cli.context import EXIT_OK, CliContext, CliError
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    roster = add_command(sub, "roster", "import and list the cohort's agents")
+    rsub = roster.add_subparsers(dest="roster_cmd", metavar="{import,list}", required=True)
+    imp = add_command(rsub, "import", "import agents from a CSV (agent_id, name, email[, team])")
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp.add_argument("--cohort", metavar="NAME", help="cohort name (default from config)")
+    imp.add_argument(
+        "--start",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="date of day 1 (default: today for a new cohort)",
+    )
+    imp.set_defaults(func=run_import)
+    lst = add_command(rsub, "list", "list the agents")
+    lst.add_argument("--json", action="store_true", help="print a JSON array")
+    lst.set_defaults(func=run_list)
+
+    demo = add_command(sub, "demo", "open the app on a demo cohort in its own database")
+    demo.add_argument("--agents", type=int, default=24, metavar="N", help="agents (default 24)")
+    demo.add_argument("--seed-only", action="store_true", help="create the demo DB, do not open")
+    demo.set_defaults(func=run_demo)
+
+
+def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.domain.roster_csv import RosterError
+    from esp_tui.services.roster import import_roster, read_roster_file
+
+    try:
+        agents = read_roster_file(args.file)  # before the DB is even opened
+        result = import_roster(
+            ctx.db,
+            ctx.config,
+            args.file,
+            agents,
+            cohort_name=args.cohort,
+            start=args.start,
+            today=ctx.today(),
+        )
+    except RosterError as e:
+        raise CliError(str(e)) from None
+    c = result.counts
+    verb = " created" if result.cohort_created else ""
+    ctx.out(f"cohort '{result.cohort.name}'{verb} (day 1 = {result.cohort.start_date})")
+    if c.added == 0 and c.updated == 0:
+        ctx.out(f"nothing changed: {c.unchanged} agents already up to date")
+    else:
+        ctx.out(c.summary())
+    return EXIT_OK
+
+
+def roster_rows(ctx: CliContext) -> list[dict]:
+    """Roster JSON rows; later features add their keys via esp_tui.services.report."""
+    from esp_tui.services.report import roster_report
+
+    return roster_report(ctx.db, ctx.config, now=ctx.now())
+
+
+def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    rows = roster_rows(ctx)
+    if args.json:
+        ctx.print_json(rows)
+        return EXIT_OK
+    if not rows:
+        ctx.out("no agents yet: run `esp-tui roster import FILE.csv` or `esp-tui demo`")
+        return EXIT_OK
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        ctx.out(f"{r['agent_id']:<10} {r['name']:<{width}}  {r['team']:<8} {r['email']}")
+    ctx.out(f"{len(rows)} agents")
+    return EXIT_OK
+
+
+def demo_db_path(ctx: CliContext) -> Path:
+    """--db given → that; else demo.db beside the normal database."""
+    if getattr(ctx.args, "db", None):
+        return Path(ctx.args.db).expanduser()
+    from storage.db import resolve_db_path
+
+    return resolve_db_path(None, ctx.env).with_name("demo.db")
+
+
+def run_demo(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.services.demo import DemoError, seed_demo
+    from storage.db import connect
+
+    if args.agents < 1 or args.agents > 5000:
+        raise CliError(f"--agents {args.agents}: expected 1..5000")
+    path = demo_db_path(ctx)
+    db = connect(path)
+    try:
+        cohort, created = seed_demo(db, ctx.config, agents=args.agents, today=ctx.today())
+    except DemoError as e:
+        raise CliError(f"{path}: {e}") from None
+    if args.seed_only:
+        state = "created" if created else "reused"
+        ctx.out(f"demo cohort {state} in {path} (day 1 = {cohort.start_date})")
+        return EXIT_OK
+    from esp_tui.app import make_app
+
+    make_app(ctx.config, db, db_path=path).run()
+    return EXIT_OK

@@ -1,0 +1,87 @@
+"""Core domain models: the cohort, its schedule and its agents (pure: pydantic + stdlib)."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+COHORT_DAYS = 5
+
+
+class DaySchedule(BaseModel):
+    """Scheduled start and end of one cohort day, in cohort-local time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> DaySchedule:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end:%H:%M} must be after start {self.start:%H:%M}")
+        return self
+
+
+class Schedule(BaseModel):
+    """The default day plus per-day overrides (keyed by day number)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    default: DaySchedule = DaySchedule()
+    days: dict[int, DaySchedule] = Field(default_factory=dict)
+
+    def for_day(self, day: int) -> DaySchedule:
+        return self.days.get(day, self.default)
+
+
+class Cohort(BaseModel):
+    """A one-week ESP cohort: day 1 is `start_date`; days are consecutive calendar days."""
+
+    name: str
+    start_date: date
+    timezone: str
+    days: int = COHORT_DAYS
+    schedule: Schedule = Schedule()
+    is_demo: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("cohort name must not be empty")
+        return v
+
+    def date_of(self, day: int) -> date:
+        if not 1 <= day <= self.days:
+            raise ValueError(f"day {day} is outside 1..{self.days}")
+        return self.start_date + timedelta(days=day - 1)
+
+    def day_of(self, on: date) -> int | None:
+        """The cohort day number of a date, or None outside the cohort week."""
+        n = (on - self.start_date).days + 1
+        return n if 1 <= n <= self.days else None
+
+    def current_day(self, today: date) -> int:
+        """The day the TL works on: today's number, clamped into 1..days."""
+        n = (today - self.start_date).days + 1
+        return min(max(n, 1), self.days)
+
+
+class Agent(BaseModel):
+    agent_id: str
+    name: str
+    email: str
+    team: str = ""
+    active: bool = True
+
+
+class ImportCounts(BaseModel):
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def summary(self) -> str:
+        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"

@@ -1,0 +1,43 @@
+"""One note per agent per day, edited in place, with every version kept in notes_history."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from storage.clock import to_text, utcnow
+
+
+def get_note(db: Database, agent_id: str, day: int) -> str | None:
+    r = db.execute(
+        "SELECT text FROM notes WHERE agent_id = ? AND day = ?", [agent_id, day]
+    ).fetchone()
+    return r[0] if r else None
+
+
+def notes_for_day(db: Database, day: int) -> dict[str, str]:
+    rows = db.execute("SELECT agent_id, text FROM notes WHERE day = ?", [day]).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def all_notes(db: Database) -> dict[tuple[str, int], str]:
+    rows = db.execute("SELECT agent_id, day, text FROM notes").fetchall()
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+def set_note(db: Database, agent_id: str, day: int, text: str) -> None:
+    """Write today's note (empty text deletes it). Call inside db.atomic()."""
+    now = to_text(utcnow())
+    text = text.strip()
+    if text:
+        db.execute(
+            "INSERT INTO notes (agent_id, day, text, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(agent_id, day) DO UPDATE SET text = excluded.text,"
+            " updated_at = excluded.updated_at",
+            [agent_id, day, text, now],
+        )
+    else:
+        db.execute("DELETE FROM notes WHERE agent_id = ? AND day = ?", [agent_id, day])
+    db.execute(
+        "INSERT INTO notes_history (agent_id, day, text, changed_at) VALUES (?, ?, ?, ?)",
+        [agent_id, day, text, now],
+    )

@@ -1,0 +1,73 @@
+"""Shared fixtures: isolated dirs and env, a real SQLite file, config, a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from esp_tui.config import Config, build_config
+from esp_tui.services.demo import seed_demo
+from storage.db import connect
+
+# Monday 23 Nov 2026 09:14 in New York = 14:14 UTC. Day 1 of the test cohort.
+DAY1 = date(2026, 11, 23)
+TZ = "America/New_York"
+FIXED_NOW = datetime(2026, 11, 23, 14, 14, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Never read the developer's config or write into their data dir."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    for var in (
+        "ESP_TUI_DB",
+        "ESP_TUI_CONFIG",
+        "ESP_TUI_SPREADSHEET",
+        "ESP_TUI_SHEETS_ENDPOINT",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+    ):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def config() -> Config:
+    return build_config({"cohort": {"timezone": TZ}}, "test-config")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "esp.db"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = connect(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def seeded_db(db: Database, config: Config) -> Database:
+    """The 24-agent demo cohort, day 1 = DAY1."""
+    seed_demo(db, config, agents=24, today=DAY1)
+    return db
+
+
+@pytest.fixture
+def clock():
+    """A settable clock: clock.now is returned; tests move it."""
+
+    class _Clock:
+        now = FIXED_NOW
+
+        def __call__(self) -> datetime:
+            return self.now
+
+    return _Clock()

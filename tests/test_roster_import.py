@@ -1,0 +1,131 @@
+"""`esp-tui roster import|list`: the happy path, idempotence, and every bad input."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from esp_tui.cli import main
+
+GOOD = "agent_id,name,email,team\nA1,Ann Lee,ann@example.com,Blue\nA2,Bo Yu,bo@example.com,Red\n"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def agent_rows(db_path: Path) -> int:
+    if not db_path.exists():
+        return 0
+    con = sqlite3.connect(db_path)
+    try:
+        return con.execute("SELECT count(*) FROM agents").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_import_then_reimport_changes_nothing(tmp_path, capsys):
+    f = tmp_path / "roster.csv"
+    f.write_text(GOOD)
+    db = tmp_path / "esp.db"
+    code, out, _ = run(
+        capsys,
+        "--db",
+        str(db),
+        "roster",
+        "import",
+        str(f),
+        "--cohort",
+        "Nov",
+        "--start",
+        "2026-11-23",
+    )
+    assert code == 0
+    assert "2 added, 0 updated, 0 unchanged" in out
+    assert "cohort 'Nov' created (day 1 = 2026-11-23)" in out
+    code, out, _ = run(capsys, "roster", "import", str(f), "--db", str(db))
+    assert code == 0 and "nothing changed: 2 agents already up to date" in out
+    assert agent_rows(db) == 2
+
+
+def test_reimport_with_a_change_counts_it(tmp_path, capsys):
+    f = tmp_path / "roster.csv"
+    f.write_text(GOOD)
+    db = str(tmp_path / "esp.db")
+    run(capsys, "--db", db, "roster", "import", str(f))
+    f.write_text(GOOD.replace("Bo Yu", "Bo Yuen") + "A3,Cy Dee,cy@example.com,\n")
+    code, out, _ = run(capsys, "--db", db, "roster", "import", str(f))
+    assert code == 0 and "1 added, 1 updated, 1 unchanged" in out
+
+
+def test_headers_case_and_space_insensitive_and_bom(tmp_path, capsys):
+    f = tmp_path / "roster.csv"
+    f.write_bytes("\ufeff Agent_ID ,NAME, Email \nA1,Ann Lee,ann@example.com\n".encode())
+    db = str(tmp_path / "esp.db")
+    code, _, err = run(capsys, "--db", db, "roster", "import", str(f))
+    assert code == 0, err
+    code, out, _ = run(capsys, "--db", db, "roster", "list", "--json")
+    (row,) = json.loads(out)
+    assert (row["agent_id"], row["name"], row["email"], row["team"]) == (
+        "A1",
+        "Ann Lee",
+        "ann@example.com",
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"agent_id,name\nA1,Ann\n", "row 1: missing column 'email'"),
+        (b"agent_id,name,email\n,Ann,ann@example.com\n", "row 2: field 'agent_id' is empty"),
+        (b"agent_id,name,email\nA1,,ann@example.com\n", "row 2: field 'name' is empty"),
+        (b"agent_id,name,email\nA1,Ann,ann.example.com\n", "row 2: field 'email': malformed"),
+        (
+            b"agent_id,name,email\nA1,Ann,a@example.com\nA1,Bo,b@example.com\n",
+            "row 3: field 'agent_id': duplicate 'A1' (first on row 2)",
+        ),
+        (b"agent_id,name,email\nA1,Ann \xff\xfe,a@example.com\n", "line 2: not valid UTF-8"),
+        (b"", "the file is empty"),
+        (b"agent_id,name,email\n", "no agents below the header row"),
+    ],
+)
+def test_bad_roster_one_line_error_exit_2_nothing_written(tmp_path, capsys, content, message):
+    f = tmp_path / "bad.csv"
+    f.write_bytes(content)
+    db = tmp_path / "esp.db"
+    # A good import first, so "nothing written" is checked against existing data too.
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD)
+    run(capsys, "--db", str(db), "roster", "import", str(good))
+    code, out, err = run(capsys, "--db", str(db), "roster", "import", str(f))
+    assert code == 2
+    assert message in err
+    assert str(f) in err
+    assert err.count("\n") == 1  # exactly one line
+    assert agent_rows(db) == 2
+
+
+def test_bad_roster_does_not_even_create_the_db(tmp_path, capsys):
+    f = tmp_path / "bad.csv"
+    f.write_bytes(b"agent_id\nA1\n")
+    db = tmp_path / "fresh.db"
+    code, _, _ = run(capsys, "--db", str(db), "roster", "import", str(f))
+    assert code == 2 and not db.exists()
+
+
+def test_missing_file(tmp_path, capsys):
+    code, _, err = run(
+        capsys, "--db", str(tmp_path / "e.db"), "roster", "import", str(tmp_path / "nope.csv")
+    )
+    assert code == 2 and "nope.csv: cannot read the file" in err
+
+
+def test_list_on_empty_db_says_how_to_start(tmp_path, capsys):
+    code, out, _ = run(capsys, "--db", str(tmp_path / "e.db"), "roster", "list")
+    assert code == 0 and "esp-tui demo" in out
