@@ -12,7 +12,10 @@ from esp_tui.cli.common import add_global_options
 from esp_tui.cli.context import EXIT_USAGE, CliContext, CliError
 
 # Each module exposes register(subparsers); its handlers are run(args, ctx) -> exit code.
-COMMAND_MODULES = ("esp_tui.cli.roster_cmd",)
+COMMAND_MODULES = (
+    "esp_tui.cli.roster_cmd",
+    "esp_tui.cli.tree_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -68,6 +68,13 @@ def _number(v: Any) -> Any:
     return v
 
 
+def _no_bool(v: Any) -> Any:
+    # int() accepts True as 1; a checkbox value is never an attempt number.
+    if isinstance(v, bool):
+        raise _form_error("must be a whole number, 1 or more")
+    return v
+
+
 def _date(v: Any) -> Any:
     if isinstance(v, dt.datetime):
         raise _form_error(DATE_MSG)
@@ -183,7 +190,9 @@ def parse_scores(v: Any) -> list[float]:
             score = float(raw.strip().removesuffix("%") if isinstance(raw, str) else raw)
         except (TypeError, ValueError):
             raise _form_error(f"call {i}: {raw!r} is not a number") from None
-        if math.isnan(score) or not 0 <= score <= 100:
+        if math.isnan(score):
+            raise _form_error(f"call {i}: {raw!r} is not a number")
+        if not 0 <= score <= 100:
             raise _form_error(f"call {i}: {raw} is outside 0 to 100")
         out.append(score)
     return out
@@ -222,7 +231,7 @@ class CallCertification(_Form):
 
 class FailedCarrierCertExam(_Form):
     task_key: Required  # the exam or cert failed
-    attempt_no: int = Field(ge=1)
+    attempt_no: Annotated[int, BeforeValidator(_no_bool), Field(ge=1)]
     score: Score
     date: Date
     # Filled in from the failed-exam guide when the catalog is in the context; else kept as given.

@@ -59,6 +59,14 @@ class RosterScreen(Screen[None]):
             table.add_column(label, width=width, key=label.lower())
         self.reload()
 
+    def selected_agent_id(self) -> str | None:
+        """The agent under the cursor (None on an empty roster)."""
+        table = self.query_one(RosterTable)
+        if table.row_count == 0:
+            return None
+        key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return key.value
+
     def reload(self) -> None:
         from storage.agents import list_agents
 
