@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from esp_tui.config import Config, ConfigError, default_config_text, load_config
 from esp_tui.cli import main as run_cli
+from esp_tui.config import Config, ConfigError, default_config_text, load_config
 
 
 def test_runs_on_shipped_defaults_without_any_file():

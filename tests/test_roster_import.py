@@ -103,7 +103,7 @@ def test_bad_roster_one_line_error_exit_2_nothing_written(tmp_path, capsys, cont
     good = tmp_path / "good.csv"
     good.write_text(GOOD)
     run(capsys, "--db", str(db), "roster", "import", str(good))
-    code, out, err = run(capsys, "--db", str(db), "roster", "import", str(f))
+    code, _, err = run(capsys, "--db", str(db), "roster", "import", str(f))
     assert code == 2
     assert message in err
     assert str(f) in err
