@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from esp_tui.config import Config
 from esp_tui.domain.models import Cohort
@@ -81,6 +83,12 @@ class EspApp(App[None]):
         """Call after an action that changes a header count."""
         for header in self.screen.query(StatusHeader):
             header.pull()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from esp_tui.commands import screen_commands
+
+        yield from screen_commands(self, screen)
+        yield from super().get_system_commands(screen)
 
     # -- actions ----------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -1,0 +1,47 @@
+"""Command palette entries: every bound action of the current screen, namespaced, plus
+"jump to agent". Derived from the bindings, so each feature's keys appear here for free."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from esp_tui.app import EspApp
+
+
+def _namespace(screen: Screen) -> str:
+    name = type(screen).__name__.removesuffix("Screen")
+    return name.lower() or "screen"
+
+
+def screen_commands(app: EspApp, screen: Screen) -> Iterable[SystemCommand]:
+    ns = _namespace(screen)
+    seen: set[str] = set()
+    for key, active in screen.active_bindings.items():
+        b = active.binding
+        # Only our own bindings carry ids; Textual's built-ins (cursor keys...) stay out.
+        if not b.id or not b.description or b.id in seen:
+            continue
+        seen.add(b.id)
+        where = "app" if active.node is app else ns
+        yield SystemCommand(
+            f"{where}: {b.description.lower()}",
+            f"key {b.key_display or key} · binding id {b.id}",
+            partial(app.run_action, b.action, active.node),
+        )
+    jump = getattr(screen, "jump_to_agent", None)
+    if jump is not None:
+        from storage.agents import list_agents
+
+        for agent in list_agents(app.db):
+            yield SystemCommand(
+                f"jump to agent: {agent.name}",
+                f"{agent.agent_id} · {agent.team or 'no team'}",
+                partial(jump, agent.agent_id),
+                discover=False,
+            )
