@@ -78,6 +78,172 @@ def m0001_foundation(db: Database) -> None:
 # --- later migrations go below, one function each, numbered in order -------------------------
 
 
+@MIGRATIONS(name="0002_progress")
+def m0002_progress(db: Database) -> None:
+    """Task progress, exam attempts, CAPs and red flags (issue 4)."""
+    db.execute(
+        """
+        CREATE TABLE task_progress (
+            agent_id TEXT NOT NULL REFERENCES agents(agent_id),
+            task_key TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (
+                status IN ('not_started', 'in_progress', 'passed', 'failed', 'waived')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (agent_id, task_key)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE exam_attempts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id TEXT NOT NULL REFERENCES agents(agent_id),
+            task_key TEXT NOT NULL,
+            attempt_no INTEGER NOT NULL CHECK (attempt_no >= 1),
+            score REAL CHECK (score IS NULL OR score BETWEEN 0 AND 100),
+            passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
+            at TEXT NOT NULL,
+            UNIQUE (agent_id, task_key, attempt_no)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE caps (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id TEXT NOT NULL REFERENCES agents(agent_id),
+            level TEXT NOT NULL CHECK (level IN ('verbal', 'written', 'final')),
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            day INTEGER
+        )"""
+    )
+    db.execute("CREATE INDEX caps_agent ON caps(agent_id)")
+    db.execute(
+        """
+        CREATE TABLE red_flags (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id TEXT NOT NULL REFERENCES agents(agent_id),
+            kind TEXT NOT NULL CHECK (
+                kind IN ('background_check', 'conduct', 'attendance', 'other')),
+            text TEXT NOT NULL,
+            raised_at TEXT NOT NULL,
+            pm_notified_at TEXT,
+            resolved_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX red_flags_agent ON red_flags(agent_id)")
+
+
+@MIGRATIONS(name="0003_tickets_rooms")
+def m0003_tickets_rooms(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE tickets (
+            id TEXT PRIMARY KEY,
+            form TEXT NOT NULL CHECK (form IN ('carrier_cert_completion', 'call_certification',
+                'failed_carrier_cert_exam', 'carrier_ticket')),
+            agent_id TEXT NOT NULL REFERENCES agents(agent_id),
+            fields_json TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            submitted_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX tickets_status ON tickets(status, form)")
+    db.execute("CREATE INDEX tickets_agent ON tickets(agent_id)")
+    db.execute(
+        """
+        CREATE TABLE side_meets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            purpose TEXT NOT NULL CHECK (purpose IN ('assist', 'call_cert')),
+            meet_link TEXT NOT NULL DEFAULT '',
+            certifier TEXT NOT NULL DEFAULT '',
+            opened_at TEXT NOT NULL,
+            closed_at TEXT
+        )"""
+    )
+    # Append-only: an agent's room is their latest move; room_id NULL = back in the main Meet.
+    db.execute(
+        """
+        CREATE TABLE room_moves (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id TEXT NOT NULL REFERENCES agents(agent_id),
+            room_id INTEGER REFERENCES side_meets(id),
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX room_moves_agent ON room_moves(agent_id, id)")
+    db.execute(
+        """
+        CREATE TABLE tl_status_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            status TEXT NOT NULL CHECK (status IN ('available', 'assisting', 'break')),
+            detail TEXT NOT NULL DEFAULT '',
+            minutes INTEGER,
+            since TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+
+
+@MIGRATIONS(name="0004_troubleshoot")
+def m0004_troubleshoot(db: Database) -> None:
+    # state_json is the wizard engine's to_state() (the path answered so far); it is rewritten
+    # after every answer so a crash loses nothing. outcome NULL = open (resumable).
+    db.execute(
+        """
+        CREATE TABLE troubleshoot_sessions (
+            id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL REFERENCES agents(agent_id),
+            tree TEXT NOT NULL,
+            state_json TEXT NOT NULL,
+            outcome TEXT CHECK (outcome IN ('resolved', 'escalated', 'abandoned')),
+            ticket_id TEXT REFERENCES tickets(id),
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX troubleshoot_sessions_agent ON troubleshoot_sessions(agent_id)")
+    # At most one open session per agent: "resume" is never ambiguous.
+    db.execute(
+        "CREATE UNIQUE INDEX troubleshoot_sessions_open ON troubleshoot_sessions(agent_id)"
+        " WHERE outcome IS NULL"
+    )
+
+
+@MIGRATIONS(name="0005_sync")
+def m0005_sync(db: Database) -> None:
+    # Only runs the sheet accepted are recorded: a failed sync leaves no trace, so a rerun
+    # starts from the same snapshot and converges.
+    db.execute(
+        """
+        CREATE TABLE sync_runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            cells_written INTEGER NOT NULL,
+            rows_appended INTEGER NOT NULL,
+            conflicts_json TEXT NOT NULL DEFAULT '[]'
+        )"""
+    )
+    # value = the sheet's cell as last agreed; local = our value it was agreed against (equal
+    # after a push, different after the TL chose keep-sheet, so the choice sticks).
+    db.execute(
+        """
+        CREATE TABLE sync_snapshot (
+            sheet TEXT NOT NULL,
+            row_key TEXT NOT NULL,
+            header TEXT NOT NULL,
+            value TEXT NOT NULL,
+            local TEXT NOT NULL,
+            PRIMARY KEY (sheet, row_key, header)
+        )"""
+    )
+
+
 def migrate(db: Database) -> int:
     """Apply pending migrations (each in its own transaction); return the schema version."""
     if MIGRATIONS.pending(db):

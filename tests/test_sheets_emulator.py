@@ -204,6 +204,26 @@ def test_add_sheet_replies_with_properties(emu: SheetsEmulator, book: gspread.Sp
         book.add_worksheet("Red Flags", rows=1, cols=1)
 
 
+def test_structural_batch_update_is_all_or_nothing(
+    emu: SheetsEmulator, book: gspread.Spreadsheet
+) -> None:
+    body = {
+        "requests": [
+            {"addSheet": {"properties": {"title": "Call Certification"}}},
+            {"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 500}},
+            {"mergeCells": {"range": {"sheetId": 0}}},
+        ]
+    }
+    with pytest.raises(gspread.exceptions.APIError, match="mergeCells is not emulated"):
+        book.batch_update(body)
+    assert emu.tab_titles(KEY) == [TRACKER, "Sheet1", "It's"]
+    assert emu.grid_size(KEY, TRACKER) == (1000, 26)
+    body["requests"].pop()
+    assert book.batch_update(body)["replies"][1] == {}
+    assert emu.grid_size(KEY, TRACKER) == (1500, 26)
+    assert emu.tab_titles(KEY)[-1] == "Call Certification"
+
+
 def test_clear_and_batch_clear(emu: SheetsEmulator, book: gspread.Spreadsheet) -> None:
     ws = book.worksheet(TRACKER)
     assert ws.batch_clear(["B1:B2"])["clearedRanges"] == ["'ESP Tracker'!B1:B2"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -474,3 +476,12 @@ def test_missing_oauth_token_non_interactive_is_a_clear_error(tmp_path: Path, ca
             endpoint=None,
             interactive=False,
         )
+
+
+def test_transport_and_auth_do_not_load_textual() -> None:
+    code = (
+        "import sys, esp_tui.sync.transport, esp_tui.sync.auth\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('textual', 'esp_tui.screens'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

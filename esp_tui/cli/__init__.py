@@ -15,6 +15,10 @@ from esp_tui.cli.context import EXIT_USAGE, CliContext, CliError
 COMMAND_MODULES = (
     "esp_tui.cli.roster_cmd",
     "esp_tui.cli.tree_cmd",
+    "esp_tui.cli.attendance_cmd",
+    "esp_tui.cli.tickets_cmd",
+    "esp_tui.cli.progress_cmd",
+    "esp_tui.cli.close_cmd",
 )
 
 

@@ -55,7 +55,19 @@ class CliContext:
         return self.now().date()
 
     def now(self) -> datetime:
-        return datetime.now().astimezone()
+        """Now in the cohort's timezone (the DB's cohort if one is open, else config's)."""
+        from datetime import UTC
+
+        from esp_tui.domain.attendance import resolve_timezone
+
+        zone = self.config.cohort.timezone
+        if "db" in self.__dict__:
+            from storage.cohort import get_cohort
+
+            cohort = get_cohort(self.db)
+            if cohort is not None:
+                zone = cohort.timezone
+        return datetime.now(UTC).astimezone(resolve_timezone(zone))
 
     def out(self, text: str = "") -> None:
         print(text)

@@ -107,7 +107,9 @@ def run_demo(args: argparse.Namespace, ctx: CliContext) -> int:
     path = demo_db_path(ctx)
     db = connect(path)
     try:
-        cohort, created = seed_demo(db, ctx.config, agents=args.agents, today=ctx.today())
+        cohort, created = seed_demo(
+            db, ctx.config, agents=args.agents, today=ctx.today(), now=ctx.now()
+        )
     except DemoError as e:
         raise CliError(f"{path}: {e}") from None
     if args.seed_only:

@@ -194,10 +194,13 @@ def with_retry(
                 "set GOOGLE_APPLICATION_CREDENTIALS or sign in with OAuth"
             ) from err
         except RefreshError as err:
-            raise SheetsAuthError(
-                f"{what}: Google refused to issue an access token ({type(err).__name__}); "
-                "check the service-account key or sign in again"
-            ) from err
+            if getattr(err, "retryable", False):  # the token endpoint itself hiccuped
+                last = "token refresh failed (retryable)"
+            else:
+                raise SheetsAuthError(
+                    f"{what}: Google refused to issue an access token ({type(err).__name__}); "
+                    "check the service-account key or sign in again"
+                ) from err
         except _DROPPED as err:
             last = _connection_label(err)
         if retries >= max_retries:

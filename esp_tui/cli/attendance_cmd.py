@@ -1,0 +1,162 @@
+"""`esp-tui stamp AGENT_ID in|out|absent`, `esp-tui stamp import FILE.csv`, `esp-tui note`.
+
+Every argument is checked before anything is written; errors exit 2 naming the argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from esp_tui.cli.common import add_command, check_day, parse_day, require_cohort
+from esp_tui.cli.context import EXIT_OK, CliContext, CliError
+
+if TYPE_CHECKING:
+    from esp_tui.domain.models import Cohort
+
+_STAMP_USAGE = """
+  esp-tui stamp AGENT_ID in|out|absent [--kind KIND] [--at HH:MM] [--day N]
+  esp-tui stamp import FILE.csv [--day N] [--yes]"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = add_command(
+        sub,
+        "stamp",
+        "stamp an agent in, out or absent (times in the cohort's timezone), or import a"
+        " Google Meet attendance report",
+        usage=_STAMP_USAGE,
+    )
+    p.add_argument("target", metavar="AGENT_ID", help="the agent's id, or `import`")
+    p.add_argument("what", metavar="in|out|absent", help="what to stamp (FILE.csv for import)")
+    p.add_argument(
+        "--kind", metavar="KIND", help="absence kind: absent, excused, ncns, unresponsive"
+    )
+    p.add_argument("--at", metavar="HH:MM", help="when, in the cohort's timezone (default now)")
+    p.add_argument("--day", type=parse_day, metavar="N", help="cohort day (default today)")
+    p.add_argument(
+        "--yes", action="store_true", help="import: write the proposed stamps (else only show)"
+    )
+    p.set_defaults(func=run_stamp)
+
+    n = add_command(sub, "note", "write an agent's note for a day (empty TEXT clears it)")
+    n.add_argument("agent_id", metavar="AGENT_ID")
+    n.add_argument("text", metavar="TEXT")
+    n.add_argument("--day", type=parse_day, metavar="N", help="cohort day (default today)")
+    n.set_defaults(func=run_note)
+
+
+def _day(ctx: CliContext, cohort: Cohort, day: int | None) -> int:
+    from esp_tui.services.attendance import AttendanceError, today_or_error
+
+    if day is not None:
+        return check_day(ctx, day)
+    try:
+        return today_or_error(cohort, ctx.now())
+    except AttendanceError:
+        raise CliError(
+            f"--day: today is not a day of cohort '{cohort.name}'"
+            f" ({cohort.date_of(1)}..{cohort.date_of(cohort.days)}); pass --day N"
+        ) from None
+
+
+def _agent(ctx: CliContext, agent_id: str):
+    from storage.agents import get_agent
+
+    agent = get_agent(ctx.db, agent_id)
+    if agent is None:
+        raise CliError(f"AGENT_ID {agent_id!r}: no such agent in the roster")
+    return agent
+
+
+def run_stamp(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.services import attendance as svc
+
+    if args.target == "import":
+        return run_import(args, ctx)
+    if args.yes:
+        raise CliError("--yes: only for `esp-tui stamp import FILE.csv`")
+    if args.what not in svc.STAMP_KINDS:
+        raise CliError(f"{args.what!r}: expected in, out or absent")
+    if args.kind is not None:
+        if args.what != "absent":
+            raise CliError(f"--kind {args.kind}: only with `absent`")
+        if args.kind not in svc.ABSENCE_KINDS:
+            raise CliError(f"--kind {args.kind}: expected one of {', '.join(svc.ABSENCE_KINDS)}")
+    cohort = require_cohort(ctx)
+    _agent(ctx, args.target)
+    day = _day(ctx, cohort, args.day)
+    now = ctx.now()
+    if args.at is not None:
+        try:
+            svc.resolve_at(cohort, day, now, args.at)
+        except svc.AttendanceError:
+            raise CliError(f"--at {args.at!r}: expected a time as HH:MM (24h)") from None
+    try:
+        result = svc.stamp(
+            ctx.db,
+            ctx.config,
+            cohort,
+            args.target,
+            args.what,
+            day=day,
+            now=now,
+            at=args.at,
+            absence_kind=args.kind,
+        )
+    except svc.AttendanceError as e:
+        raise CliError(str(e)) from None
+    ids = ", ".join(f"#{i}" for i in result.action.event_ids)
+    ctx.out(f"{result.message}  (day {day}, event {ids})")
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.services import attendance as svc
+
+    if args.kind is not None or args.at is not None:
+        raise CliError("--kind/--at: not for `stamp import` (times come from the report)")
+    cohort = require_cohort(ctx)
+    day = _day(ctx, cohort, args.day)
+    try:
+        preview = svc.preview_meet_report(ctx.db, cohort, Path(args.what))
+    except svc.AttendanceError as e:
+        raise CliError(str(e)) from None
+    include_out = svc.is_day_over(cohort, day, ctx.now())
+    width = max((len(preview.names[p.agent_id]) for p in preview.proposals), default=4)
+    for p in preview.proposals:
+        ctx.out(
+            f"{p.agent_id:<10} {preview.names[p.agent_id]:<{width}}  in {p.first_seen:%H:%M}"
+            f"  out {p.last_seen:%H:%M}  by {p.matched_by}"
+        )
+    for who in preview.unmatched:
+        ctx.out(f"unmatched: {who}")
+    outs = "in and out stamps" if include_out else "in stamps only: day not over yet"
+    if not args.yes:
+        ctx.out(
+            f"{len(preview.proposals)} matched, {len(preview.unmatched)} unmatched; nothing"
+            f" written: add --yes to stamp them on day {day} ({outs}), or review them in the"
+            " app (M on the roster)"
+        )
+        return EXIT_OK
+    action = svc.accept_meet_proposals(
+        ctx.db, cohort, day, preview.proposals, include_out=include_out
+    )
+    ctx.out(
+        f"stamped {len(action.agent_ids)} agents on day {day} ({outs}):"
+        f" {len(action.event_ids)} events"
+    )
+    return EXIT_OK
+
+
+def run_note(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.services import attendance as svc
+
+    cohort = require_cohort(ctx)
+    agent = _agent(ctx, args.agent_id)
+    day = _day(ctx, cohort, args.day)
+    svc.set_note(ctx.db, cohort, agent.agent_id, day, args.text)
+    verb = "saved" if args.text.strip() else "cleared"
+    ctx.out(f"note {verb}: {agent.name} · day {day}")
+    return EXIT_OK

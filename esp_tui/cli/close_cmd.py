@@ -1,0 +1,205 @@
+"""Close of day: `esp-tui check`, `sync`, `sheet init`, `auth check`, `report handoff`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from esp_tui.cli.common import add_command, check_day, parse_day, require_cohort
+from esp_tui.cli.context import EXIT_FAIL, EXIT_OK, CliContext, CliError
+
+if TYPE_CHECKING:
+    from esp_tui.sync.engine import SyncReport, Target
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = add_command(sub, "check", "end-of-day readiness: exit 0 when ready, 1 with the gaps")
+    p.add_argument("--day", type=parse_day, metavar="N", help="cohort day (default: today)")
+    p.add_argument("--json", action="store_true", help='print {"ready", "gaps": [...]}')
+    p.set_defaults(func=run_check)
+
+    p = add_command(sub, "sync", "push the day to the ESP Master Tracking sheet (one batch)")
+    p.add_argument("--dry-run", action="store_true", help="read and plan only; write nothing")
+    p.add_argument("--yes", action="store_true", help="write without asking")
+    p.add_argument("--json", action="store_true", help="print the sync report as JSON")
+    p.add_argument(
+        "--resolve",
+        choices=("keep-sheet", "keep-local"),
+        help="answer every conflict of this run: keep the sheet's value or write ours",
+    )
+    p.set_defaults(func=run_sync)
+
+    sheet = add_command(sub, "sheet", "set up the ESP Master Tracking sheet")
+    ssub = sheet.add_subparsers(dest="sheet_cmd", metavar="{init}", required=True)
+    p = add_command(ssub, "init", "create the missing tabs and headers (never moves a column)")
+    p.set_defaults(func=run_sheet_init)
+
+    auth = add_command(sub, "auth", "Google credentials")
+    asub = auth.add_subparsers(dest="auth_cmd", metavar="{check}", required=True)
+    p = add_command(asub, "check", "say which identity is used and whether the sheet opens")
+    p.set_defaults(func=run_auth_check)
+
+    report = add_command(sub, "report", "reports")
+    rsub = report.add_subparsers(dest="report_cmd", metavar="{handoff}", required=True)
+    p = add_command(rsub, "handoff", "the day-5 handoff for the agents' next TLs (markdown)")
+    p.add_argument("--out", type=Path, metavar="FILE.md", help="write to a file, not stdout")
+    p.set_defaults(func=run_handoff)
+
+
+# ----------------------------------------------------------------------------- check
+def run_check(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.domain.readiness import summary_lines
+    from esp_tui.services.readiness import check_day as readiness_for
+
+    day = check_day(ctx, args.day)
+    result = readiness_for(ctx.db, day)
+    if args.json:
+        ctx.print_json(result.to_json())
+    else:
+        ctx.out(f"Close day {day}: " + ("ready" if result.ready else f"{len(result.gaps)} gaps"))
+        for line in summary_lines(result):
+            ctx.out(f"  {line}")
+        for gap in result.gaps:
+            ctx.out(f"  - {gap.detail}")
+    return EXIT_OK if result.ready else EXIT_FAIL
+
+
+# ----------------------------------------------------------------------------- sheet access
+def _target(ctx: CliContext, *, interactive: bool = False) -> Target:
+    from esp_tui.sync.engine import SheetNotConfigured, connect
+    from esp_tui.sync.transport import SheetsAuthError, SheetsEndpointError
+
+    try:
+        target = connect(ctx.config, ctx.env, interactive=interactive)
+    except (SheetNotConfigured, SheetsEndpointError) as e:
+        raise CliError(str(e)) from None
+    except SheetsAuthError as e:
+        raise CliError(str(e), code=EXIT_FAIL) from None
+    for warning in target.warnings:
+        ctx.warn(warning)
+    return target
+
+
+def _sheet_errors() -> tuple[type[Exception], ...]:
+    from esp_tui.sync.layout import LayoutError
+    from esp_tui.sync.transport import SheetsError
+
+    return (SheetsError, LayoutError)
+
+
+def _failed(ctx: CliContext, args: argparse.Namespace, err: Exception, requests: int) -> int:
+    if getattr(args, "json", False):
+        ctx.print_json(
+            {
+                "requests": requests,
+                "cells_written": 0,
+                "rows_appended": 0,
+                "conflicts": [],
+                "outcome": "failed",
+                "error": str(err),
+            }
+        )
+    print(f"esp-tui: error: {err}", file=sys.stderr)
+    return EXIT_FAIL
+
+
+# ----------------------------------------------------------------------------- sync
+def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.services.readiness import check_day as readiness_for
+    from esp_tui.sync.engine import dry_run_report, prepare, push
+
+    cohort = require_cohort(ctx)
+    if not (args.yes or args.dry_run or sys.stdin.isatty()):
+        raise CliError("sync: not a terminal, so nothing can be confirmed; pass --yes or --dry-run")
+    target = _target(ctx)
+    gaps = readiness_for(ctx.db, cohort.current_day(ctx.today())).gaps
+    if gaps and not args.json:
+        ctx.warn(f"{len(gaps)} readiness gaps today (`esp-tui check`); syncing what is there")
+    try:
+        prepared = prepare(
+            ctx.db, ctx.config, cohort, target, now=ctx.now(), resolve_all=args.resolve
+        )
+        if args.dry_run:
+            return _print_report(ctx, args, dry_run_report(target, prepared))
+        plan = prepared.plan
+        if plan.writes and not args.yes and not _confirm(ctx, plan.summary()):
+            ctx.out("nothing written")
+            return EXIT_FAIL
+        report = push(ctx.db, target, prepared, now=ctx.now)
+    except _sheet_errors() as err:
+        return _failed(ctx, args, err, target.requests)
+    return _print_report(ctx, args, report)
+
+
+def _confirm(ctx: CliContext, summary: str) -> bool:
+    ctx.out(summary)
+    try:
+        return input("write to the sheet? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def _print_report(ctx: CliContext, args: argparse.Namespace, report: SyncReport) -> int:
+    if args.json:
+        ctx.print_json(report.to_json())
+    else:
+        ctx.out(report.summary())
+        for c in report.conflicts:
+            ctx.out(
+                f"  conflict {c.tab} · {c.row_key} · {c.header}: "
+                f"sheet {c.sheet!r}, ours {c.local!r}"
+            )
+        if report.conflicts:
+            ctx.out(
+                "  resolve with --resolve keep-sheet|keep-local, or per cell on the Close screen"
+            )
+    return EXIT_FAIL if report.conflicts else EXIT_OK
+
+
+# ----------------------------------------------------------------------------- sheet / auth
+def run_sheet_init(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.sync.engine import init_sheet
+    from storage.agents import list_agents
+
+    cohort = require_cohort(ctx)
+    target = _target(ctx)
+    try:
+        report = init_sheet(
+            target, ctx.config, cohort.days, agents=len(list_agents(ctx.db, include_inactive=True))
+        )
+    except _sheet_errors() as err:
+        return _failed(ctx, args, err, target.requests)
+    for line in report.lines():
+        ctx.out(line)
+    return EXIT_OK
+
+
+def run_auth_check(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.sync.engine import check_identity
+
+    target = _target(ctx, interactive=sys.stdin.isatty())
+    ctx.out(f"identity: {target.identity}")
+    try:
+        _, title = check_identity(target)
+    except _sheet_errors() as err:
+        return _failed(ctx, args, err, target.requests)
+    ctx.out(f"spreadsheet {target.key!r} opens: {title!r}")
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------------------- handoff
+def run_handoff(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.services.handoff import handoff_markdown, write_handoff
+
+    require_cohort(ctx)
+    if args.out is None:
+        ctx.out(handoff_markdown(ctx.db, ctx.config, now=ctx.now()))
+        return EXIT_OK
+    try:
+        path = write_handoff(ctx.db, ctx.config, args.out, now=ctx.now())
+    except OSError as e:
+        raise CliError(f"--out {args.out}: cannot write: {e.strerror or e}") from None
+    ctx.out(f"wrote {path}")
+    return EXIT_OK

@@ -1,0 +1,316 @@
+"""Red flags (list, raise, notify a PM) and CAPs (create, list)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from esp_tui.domain.progress import CAP_LEVELS, RED_FLAG_KINDS, RED_FLAG_LABELS
+from esp_tui.widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from esp_tui.app import EspApp
+    from storage.flags import Cap, RedFlag
+
+
+def _when(dt: Any, zone: tzinfo) -> str:
+    return dt.astimezone(zone).strftime("%a %d %b %H:%M") if dt else ""
+
+
+def cap_line(cap: Cap, zone: tzinfo) -> str:
+    day = f"day {cap.day} · " if cap.day else ""
+    return f"{cap.level} CAP · {day}{_when(cap.created_at, zone)} · {cap.reason}"
+
+
+def flag_line(flag: RedFlag, zone: tzinfo) -> str:
+    if flag.resolved_at:
+        state = "[dim]resolved[/dim]"
+    elif flag.pm_notified_at:
+        state = f"PM notified {_when(flag.pm_notified_at, zone)}"
+    else:
+        state = "[b red]PM not notified[/b red]"
+    return f"#{flag.id} {RED_FLAG_LABELS[flag.kind]} · {state} · {flag.text}"
+
+
+class _FormModal(ModalScreen[Any]):
+    """A choice + a text line, handed to `submit` (a ValueError stays in the modal as an error)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form_cancel")]
+    DEFAULT_CSS = """
+    _FormModal { align: center middle; }
+    _FormModal > Vertical {
+        width: 80; height: auto; border: round $primary; background: $surface; padding: 1 2;
+    }
+    _FormModal #form-error { color: $error; height: auto; }
+    """
+
+    def __init__(
+        self,
+        title: str,
+        choices: list[tuple[str, str]],
+        initial: str,
+        placeholder: str,
+        submit: Callable[[str, str], Any],
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._choices = choices
+        self._initial = initial
+        self._placeholder = placeholder
+        self._submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title)
+            yield Select(self._choices, value=self._initial, allow_blank=False, id="form-choice")
+            yield Input(placeholder=self._placeholder, id="form-text")
+            yield Static("", id="form-error")
+            yield Static("[dim]enter saves · tab / shift+tab moves · esc cancels[/dim]")
+
+    def on_mount(self) -> None:
+        self.query_one("#form-text", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        choice = str(self.query_one("#form-choice", Select).value)
+        try:
+            result = self._submit(choice, event.value)
+        except ValueError as e:
+            self.query_one("#form-error", Static).update(str(e))
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RaiseFlagModal(_FormModal):
+    def __init__(self, agent_label: str, submit: Callable[[str, str], Any]) -> None:
+        super().__init__(
+            f"Red flag for [b]{agent_label}[/b] — the PMs must hear about it today",
+            [(RED_FLAG_LABELS[k], k) for k in RED_FLAG_KINDS],
+            "background_check",
+            "what happened, e.g. background check shows a pending charge",
+            submit,
+        )
+
+
+class CapModal(_FormModal):
+    def __init__(self, agent_label: str, submit: Callable[[str, str], Any]) -> None:
+        super().__init__(
+            f"CAP for [b]{agent_label}[/b]",
+            [(lvl, lvl) for lvl in CAP_LEVELS],
+            "written",
+            "reason, e.g. failed AHIP final twice",
+            submit,
+        )
+
+
+def _agent_label(app: Any, agent_id: str) -> str:
+    from storage.agents import get_agent
+
+    agent = get_agent(app.db, agent_id)
+    return f"{agent.name} ({agent_id})" if agent else agent_id
+
+
+def open_raise_flag(
+    app: Any, agent_id: str | None, on_done: Callable[[Any], None] | None = None
+) -> None:
+    """`r`: the raise-flag modal for an agent; the header count updates when it is saved."""
+    from esp_tui.services.flags import raise_flag
+
+    if agent_id is None:
+        app.notify("no agent selected")
+        return
+
+    def submit(kind: str, text: str) -> RedFlag:
+        return raise_flag(app.db, app.config, agent_id, kind, text, now=app.now())
+
+    def done(flag: RedFlag | None) -> None:
+        if flag is not None:
+            app.notify(f"red flag #{flag.id} raised: notify the PM from the flags list (F)")
+            app.refresh_header()
+        if on_done is not None:
+            on_done(flag)
+
+    app.push_screen(RaiseFlagModal(_agent_label(app, agent_id), submit), done)
+
+
+def open_cap_modal(
+    app: Any, agent_id: str | None, on_done: Callable[[Any], None] | None = None
+) -> None:
+    from esp_tui.services.flags import create_cap
+
+    if agent_id is None:
+        app.notify("no agent selected")
+        return
+
+    def submit(level: str, reason: str) -> Cap:
+        return create_cap(app.db, app.config, agent_id, level, reason, now=app.now())
+
+    def done(cap: Cap | None) -> None:
+        if cap is not None:
+            app.notify(f"{cap.level} CAP recorded (#{cap.id})")
+        if on_done is not None:
+            on_done(cap)
+
+    app.push_screen(CapModal(_agent_label(app, agent_id), submit), done)
+
+
+class FlagTable(DataTable):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="flags_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="flags_up"),
+    ]
+
+
+class FlagsScreen(Screen[None]):
+    """Every red flag (newest first) with the PM message preview, and every CAP."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="flags_back"),
+        Binding("n", "notify_pm", "Notify PM (copy)", id="flag_notify"),
+        Binding("x", "resolve", "Resolve", id="flag_resolve"),
+    ]
+    DEFAULT_CSS = """
+    FlagsScreen .title { height: auto; padding: 0 1; text-style: bold; }
+    FlagsScreen #flags { height: 1fr; }
+    FlagsScreen #message { height: auto; min-height: 3; padding: 0 1; border: round $primary; }
+    FlagsScreen #caps { height: auto; max-height: 12; }
+    """
+
+    @property
+    def esp(self) -> EspApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        yield Static("Red flags", classes="title", id="flags-title")
+        yield FlagTable(id="flags", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="message")
+        yield Static("CAPs", classes="title")
+        yield DataTable(id="caps", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        flags = self.query_one(FlagTable)
+        for label, width in (
+            ("#", 4),
+            ("Raised", 16),
+            ("Agent", 22),
+            ("Kind", 16),
+            ("PM notified", 16),
+            ("Text", 40),
+        ):
+            flags.add_column(label, width=width, key=label.lower())
+        caps = self.query_one("#caps", DataTable)
+        for label, width in (("Date", 16), ("Day", 4), ("Agent", 22), ("Level", 8), ("Reason", 60)):
+            caps.add_column(label, width=width, key=label.lower())
+        self.reload()
+        flags.focus()
+
+    def reload(self) -> None:
+        from esp_tui.services.flags import list_caps, list_flags
+        from storage.agents import list_agents
+
+        names = {a.agent_id: a.name for a in list_agents(self.esp.db, include_inactive=True)}
+        zone = self.esp.zone
+        table = self.query_one(FlagTable)
+        row = table.cursor_row
+        table.clear()
+        self._flags = list(reversed(list_flags(self.esp.db)))
+        for f in self._flags:
+            if f.resolved_at:
+                notified = Text("resolved", style="dim")
+            elif f.pm_notified_at:
+                notified = Text(_when(f.pm_notified_at, zone), style="green")
+            else:
+                notified = Text("NOT YET", style="bold red")
+            table.add_row(
+                str(f.id),
+                _when(f.raised_at, zone),
+                names.get(f.agent_id, f.agent_id),
+                RED_FLAG_LABELS[f.kind],
+                notified,
+                f.text,
+                key=str(f.id),
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        pending = sum(1 for f in self._flags if f.needs_notify)
+        self.query_one("#flags-title", Static).update(
+            f"Red flags · {len(self._flags)} · [red]{pending} to notify[/red]"
+            if pending
+            else f"Red flags · {len(self._flags)}"
+        )
+        caps = self.query_one("#caps", DataTable)
+        caps.clear()
+        for c in reversed(list_caps(self.esp.db)):
+            caps.add_row(
+                _when(c.created_at, zone),
+                str(c.day or ""),
+                names.get(c.agent_id, c.agent_id),
+                c.level,
+                c.reason,
+            )
+        self._show_message()
+
+    def current_flag(self) -> RedFlag | None:
+        table = self.query_one(FlagTable)
+        if table.row_count == 0:
+            return None
+        key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return next((f for f in self._flags if str(f.id) == key.value), None)
+
+    def _show_message(self) -> None:
+        from esp_tui.services.flags import flag_message
+
+        flag = self.current_flag()
+        box = self.query_one("#message", Static)
+        if flag is None:
+            box.update("[dim]No red flags. Raise one with r on the roster.[/dim]")
+            return
+        box.update(flag_message(self.esp.db, self.esp.config, flag))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "flags":
+            self._show_message()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_notify_pm(self) -> None:
+        from esp_tui.services.flags import notify_pm
+
+        flag = self.current_flag()
+        if flag is None:
+            return
+        updated, message = notify_pm(self.esp.db, self.esp.config, flag.id, now=self.esp.now())
+        self.app.copy_to_clipboard(message)
+        when = _when(updated.pm_notified_at, self.esp.zone)
+        self.notify(f"PM message copied to the clipboard; notified {when}")
+        self.esp.refresh_header()
+        self.reload()
+
+    def action_resolve(self) -> None:
+        from esp_tui.services.flags import resolve_flag
+
+        flag = self.current_flag()
+        if flag is None:
+            return
+        resolve_flag(self.esp.db, flag.id, now=self.esp.now())
+        self.notify(f"red flag #{flag.id} resolved")
+        self.esp.refresh_header()
+        self.reload()
+
+
+def open_flags(app: Any, on_close: Callable[[], None] | None = None) -> None:
+    """`F` on the roster."""
+    app.push_screen(FlagsScreen(), lambda _: on_close() if on_close else None)

@@ -1,0 +1,177 @@
+"""Small generic modal prompts: pick one of a list, type a line of text, confirm.
+
+Each is a `ModalScreen` whose result is the answer, or None / False when the TL presses escape:
+
+    self.app.push_screen(PickOne("Absence kind", [("ncns", "no call, no show"), ...]), on_pick)
+    self.app.push_screen(TextPrompt("Time (HH:MM)", validate=check_time), on_text)
+    self.app.push_screen(Confirm("Mark 20 agents in at 09:00?"), on_answer)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+T = TypeVar("T")
+
+# Validation: return None when the text is fine, else a one-line message shown under the input.
+Validator = Callable[[str], str | None]
+
+_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 64; height: auto; max-height: 80%;
+    border: round $primary; background: $surface; padding: 0 1;
+}}
+{name} .prompt-title {{ text-style: bold; padding-bottom: 1; }}
+{name} .prompt-hint {{ color: $text-muted; }}
+{name} .prompt-error {{ color: $error; }}
+"""
+
+
+class PickOne(ModalScreen[T | None], Generic[T]):
+    """Choose one value; enter picks the highlighted one, 1-9 pick directly, escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
+    DEFAULT_CSS = _CSS.format(name="PickOne") + "PickOne OptionList { height: auto; }"
+
+    def __init__(
+        self,
+        title: str,
+        choices: Sequence[tuple[T, str]],
+        *,
+        initial: T | None = None,
+        hint: str = "enter picks · 1-9 pick directly · esc cancels",
+    ) -> None:
+        super().__init__()
+        if not choices:
+            raise ValueError("PickOne needs at least one choice")
+        self._title = title
+        self._choices = list(choices)
+        self._initial = initial
+        self._hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title, classes="prompt-title", markup=False)
+            yield OptionList(
+                *(
+                    Option(f"{i}  {label}" if i <= 9 else f"   {label}")
+                    for i, (_, label) in enumerate(self._choices, start=1)
+                ),
+                markup=False,
+            )
+            yield Static(self._hint, classes="prompt-hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        values = [v for v, _ in self._choices]
+        options.highlighted = values.index(self._initial) if self._initial in values else 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self._choices[event.option_index][0])
+
+    def on_key(self, event) -> None:
+        if event.character and event.character.isdigit() and event.character != "0":
+            n = int(event.character)
+            if n <= len(self._choices):
+                event.stop()
+                self.dismiss(self._choices[n - 1][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Type one line; enter submits once `validate` accepts it, escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
+    DEFAULT_CSS = _CSS.format(name="TextPrompt")
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        value: str = "",
+        placeholder: str = "",
+        hint: str = "enter saves · esc cancels",
+        validate: Validator | None = None,
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._value = value
+        self._placeholder = placeholder
+        self._hint = hint
+        self._validate = validate
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title, classes="prompt-title", markup=False)
+            yield Input(value=self._value, placeholder=self._placeholder, select_on_focus=False)
+            yield Static("", classes="prompt-error", markup=False)
+            yield Static(self._hint, classes="prompt-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = self._validate(event.value) if self._validate else None
+        if problem:
+            self.query_one(".prompt-error", Static).update(problem)
+            return
+        self.dismiss(event.value)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_one(".prompt-error", Static).update("")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """Yes or no: y / enter confirm, n / escape decline."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+    DEFAULT_CSS = _CSS.format(name="Confirm") + "Confirm Horizontal { height: auto; }"
+
+    def __init__(self, message: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self._message = message
+        self._yes = yes
+        self._no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._message, classes="prompt-title", markup=False)
+            with Horizontal():
+                yield Button(f"{self._yes} (y)", id="yes", variant="primary")
+                yield Button(f"{self._no} (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,339 @@
+"""An agent's task list (`p` on the roster): statuses, attempts, the failed-exam guide's next step,
+and the agent's CAPs and red flags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from esp_tui.screens.agent import AgentSection
+from esp_tui.widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from esp_tui.app import EspApp
+    from esp_tui.services.progress import AgentTasks, AttemptOutcome, TaskRow
+
+STATUS_STYLE = {
+    "not_started": ("not started", "dim"),
+    "in_progress": ("in progress", "yellow"),
+    "passed": ("passed", "green"),
+    "failed": ("FAILED", "bold red"),
+    "waived": ("waived", "cyan"),
+}
+
+
+def status_text(status: str) -> Text:
+    label, style = STATUS_STYLE.get(status, (status, ""))
+    return Text(label, style=style)
+
+
+def standing_text(row: TaskRow) -> Text:
+    if row.standing == "done":
+        return Text("✓ done", style="green")
+    if row.standing == "behind":
+        return Text(f"BEHIND (day {row.task.due_day})", style="bold red")
+    if row.standing == "due_today":
+        return Text("due today", style="yellow")
+    return Text(f"day {row.task.due_day}", style="dim")
+
+
+def attempts_text(row: TaskRow) -> str:
+    if not row.task.is_exam and row.state.attempts == 0:
+        return ""
+    if row.task.max_attempts is None:
+        return str(row.state.attempts)
+    return f"{row.state.attempts}/{row.task.max_attempts}"
+
+
+class ScoreModal(ModalScreen[Any]):
+    """Ask for a score and hand it to `submit`, which records it (a ValueError is shown here and
+    the modal stays open); dismisses with whatever `submit` returned, or None on escape."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="score_cancel")]
+    DEFAULT_CSS = """
+    ScoreModal { align: center middle; }
+    ScoreModal > Vertical {
+        width: 70; height: auto; border: round $primary; background: $surface; padding: 1 2;
+    }
+    ScoreModal #score-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, title: str, submit: Callable[[float], Any]) -> None:
+        super().__init__()
+        self._title = title
+        self._submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title)
+            yield Input(placeholder="score 0-100, e.g. 78", type="number", id="score")
+            yield Static("", id="score-error")
+            yield Static("[dim]enter records the attempt · esc cancels[/dim]")
+
+    def on_mount(self) -> None:
+        self.query_one("#score", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        error = self.query_one("#score-error", Static)
+        try:
+            score = float(event.value)
+        except ValueError:
+            error.update("enter the score as a number, e.g. 78")
+            return
+        try:
+            result = self._submit(score)
+        except ValueError as e:
+            error.update(str(e))
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TaskTable(DataTable):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="tasks_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tasks_up"),
+    ]
+
+
+class TaskListScreen(Screen[None]):
+    """One agent's tasks against the Agent Timeframe Expectations."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="tasks_back"),
+        Binding("space", "cycle", "Cycle status", id="task_cycle"),
+        Binding("f", "attempt", "Record attempt", id="task_attempt"),
+        Binding("c", "guide_act", "Do guide step", id="task_guide_act"),
+        Binding("a", "add_cap", "CAP", id="task_add_cap"),
+        Binding("r", "raise_flag", "Red flag", id="task_raise_flag"),
+    ]
+    DEFAULT_CSS = """
+    TaskListScreen #tasks-title { height: auto; padding: 0 1; text-style: bold; }
+    TaskListScreen TaskTable { height: 1fr; }
+    TaskListScreen #guide {
+        height: auto; min-height: 3; padding: 0 1; border: round $warning; display: none;
+    }
+    TaskListScreen #caps-flags { height: auto; max-height: 10; padding: 0 1; }
+    """
+    COLUMNS = (
+        ("Task", 40),
+        ("Kind", 9),
+        ("Due", 5),
+        ("Status", 12),
+        ("Tries", 5),
+        ("Last", 6),
+        ("Standing", 16),
+    )
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__()
+        self.agent_id = agent_id
+        self.view: AgentTasks | None = None
+        self.last_outcome: AttemptOutcome | None = None
+
+    @property
+    def esp(self) -> EspApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        yield Static("", id="tasks-title")
+        yield TaskTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="guide")
+        yield Static("", id="caps-flags")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(TaskTable)
+        for label, width in self.COLUMNS:
+            table.add_column(label, width=width, key=label.lower())
+        self.reload()
+        table.focus()
+
+    # -- rendering ------------------------------------------------------------------------------
+    def reload(self) -> None:
+        from esp_tui.services.progress import agent_tasks
+
+        self.view = view = agent_tasks(
+            self.esp.db, self.esp.config, self.agent_id, now=self.esp.now()
+        )
+        table = self.query_one(TaskTable)
+        row_index = table.cursor_row
+        table.clear()
+        for row in view.rows:
+            last = row.state.last_score
+            table.add_row(
+                row.task.label,
+                row.task.kind,
+                f"d{row.task.due_day}",
+                status_text(row.state.status),
+                attempts_text(row),
+                "" if last is None else f"{last:g}",
+                standing_text(row),
+                key=row.task.key,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row_index, table.row_count - 1))
+        p = view.progress
+        behind = f" · [red]behind: {len(p.behind)}[/red]" if p.behind else ""
+        self.query_one("#tasks-title", Static).update(
+            f"Tasks · {view.agent.name} ({view.agent.agent_id}) · {p.passed}/{p.total} done"
+            f"{behind} · day {view.today}"
+        )
+        self._render_guide()
+        self._render_caps_flags()
+
+    def _render_guide(self) -> None:
+        """The guide's next step for the highlighted failed exam (or the last attempt's result)."""
+        guide = self.query_one("#guide", Static)
+        row = self.current_row()
+        lines: list[str] = []
+        o = self.last_outcome
+        if o is not None and row is not None and o.task.key == row.task.key:
+            lines.append(o.message)
+        elif row is not None and row.step is not None:
+            lines.append(f"{row.task.label}: failed {row.fails}×. Next: {row.step.text}")
+        if row is not None and row.step is not None and row.step.creates:
+            what = "the written CAP" if row.step.creates == "cap" else "the red flag to the PMs"
+            lines.append(f"[b]c[/b] creates {what}")
+        guide.update("\n".join(lines))
+        guide.display = bool(lines)
+
+    def _render_caps_flags(self) -> None:
+        from esp_tui.screens.flags import cap_line, flag_line
+
+        assert self.view is not None
+        zone = self.esp.zone
+        caps = [f" • {cap_line(c, zone)}" for c in self.view.caps]
+        flags = [f" • {flag_line(f, zone)}" for f in self.view.flags]
+        lines = [f"[b]CAPs[/b] ({len(caps)})  [dim]a adds one[/dim]", *caps]
+        lines += [f"[b]Red flags[/b] ({len(flags)})  [dim]r raises one[/dim]", *flags]
+        self.query_one("#caps-flags", Static).update("\n".join(lines))
+
+    def current_row(self) -> TaskRow | None:
+        table = self.query_one(TaskTable)
+        if self.view is None or table.row_count == 0:
+            return None
+        key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return next((r for r in self.view.rows if r.task.key == key.value), None)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.view is not None:
+            self._render_guide()
+
+    # -- actions --------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_cycle(self) -> None:
+        from esp_tui.services.progress import cycle_status
+
+        row = self.current_row()
+        if row is None:
+            return
+        self.last_outcome = None
+        cycle_status(self.esp.db, self.esp.config, self.agent_id, row.task.key, now=self.esp.now())
+        self.reload()
+
+    def action_attempt(self) -> None:
+        from esp_tui.services.progress import record_attempt
+
+        row = self.current_row()
+        if row is None:
+            return
+        if not row.task.is_exam:
+            self.notify(f"{row.task.label} is a {row.task.kind}: space sets its status", timeout=4)
+            return
+        esp = self.esp
+
+        def submit(score: float) -> AttemptOutcome:
+            return record_attempt(
+                esp.db, esp.config, self.agent_id, row.task.key, score, now=esp.now()
+            )
+
+        self.app.push_screen(
+            ScoreModal(
+                f"Attempt at [b]{row.task.label}[/b] · pass mark {row.task.pass_mark:g}%", submit
+            ),
+            self._attempt_done,
+        )
+
+    def _attempt_done(self, outcome: AttemptOutcome | None) -> None:
+        if outcome is None:
+            return
+        self.last_outcome = outcome
+        self.reload()
+
+    def action_guide_act(self) -> None:
+        from esp_tui.services.progress import act_on_guide
+        from storage.flags import Cap
+
+        row = self.current_row()
+        if row is None or row.step is None or not row.step.creates:
+            self.notify("nothing to create: the guide step for this task creates no CAP or flag")
+            return
+        made = act_on_guide(
+            self.esp.db, self.esp.config, self.agent_id, row.task.key, now=self.esp.now()
+        )
+        if isinstance(made, Cap):
+            self.notify(f"{made.level} CAP recorded (#{made.id})")
+        elif made is not None:
+            self.notify(f"red flag #{made.id} raised: notify the PM from the flags list (F)")
+        self.esp.refresh_header()
+        self.reload()
+
+    def action_add_cap(self) -> None:
+        from esp_tui.screens.flags import open_cap_modal
+
+        open_cap_modal(self.app, self.agent_id, self._changed)
+
+    def action_raise_flag(self) -> None:
+        from esp_tui.screens.flags import open_raise_flag
+
+        open_raise_flag(self.app, self.agent_id, self._changed)
+
+    def _changed(self, _: object) -> None:
+        self.reload()
+
+
+def open_tasks(app: Any, agent_id: str | None, on_close: Callable[[], None] | None = None) -> None:
+    """`p` on the roster: the agent's task list (`on_close` runs when it is closed)."""
+    if agent_id is None:
+        app.notify("no agent selected")
+        return
+    app.push_screen(TaskListScreen(agent_id), lambda _: on_close() if on_close else None)
+
+
+class ProgressSection(AgentSection):
+    """The agent screen's "Tasks / CAPs / flags" block (esp_tui/screens/agent.py)."""
+
+    TITLE = "Tasks / CAPs / flags"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="agent-progress")
+
+    def load(self) -> None:
+        from esp_tui.screens.flags import cap_line, flag_line
+        from esp_tui.services.progress import agent_tasks
+
+        view = agent_tasks(self.esp.db, self.esp.config, self.agent_id, now=self.esp.now())
+        p = view.progress
+        behind = f" · [b red]behind: {', '.join(p.behind)}[/b red]" if p.behind else ""
+        lines = [f"{p.passed}/{p.total} tasks done{behind}  [dim]p on the roster: tasks[/dim]"]
+        lines += [f" → {a}" for a in p.next_actions[:4]]
+        lines += [f" • {cap_line(c, self.esp.zone)}" for c in view.caps]
+        lines += [f" • {flag_line(f, self.esp.zone)}" for f in view.flags]
+        self.query_one("#agent-progress", Static).update("\n".join(lines))
+
+
+def progress_section(agent_id: str) -> ProgressSection:
+    return ProgressSection(agent_id)

@@ -1,0 +1,271 @@
+"""Edit one ticket: every field of its form, generically from form_fields, errors next to fields.
+
+ctrl+s saves the draft (filled fields are checked, nothing is refused), ctrl+t submits (only a
+valid form submits; each failing field shows its message), esc goes back (asks if unsaved).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+
+from esp_tui.domain.forms import FORM_LABELS, FieldSpec, form_fields
+from esp_tui.services import tickets as svc
+from esp_tui.widgets.status_header import StatusHeader
+from storage.agents import get_agent
+
+if TYPE_CHECKING:
+    from esp_tui.app import EspApp
+
+AGENT = "agent_id"
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: y or enter = yes, n or esc = no."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical {
+        width: 64; height: auto; border: round $warning; background: $surface; padding: 1 2;
+    }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._question, id="question")
+            yield Static("[b]y[/b] yes   [b]n[/b] no", classes="dim")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+def _field_id(key: str) -> str:
+    return f"f-{key}"
+
+
+class TicketFormScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save draft", id="ticket_save"),
+        Binding("ctrl+t", "submit", "Submit", id="ticket_submit"),
+        Binding("escape", "back", "Back", id="ticket_back"),
+    ]
+    DEFAULT_CSS = """
+    TicketFormScreen #ticket-title { padding: 0 1; text-style: bold; height: 1; }
+    TicketFormScreen #ticket-fields { padding: 0 1; height: 1fr; }
+    TicketFormScreen .field { height: auto; margin-bottom: 1; }
+    TicketFormScreen .field Horizontal { height: auto; }
+    TicketFormScreen .field Label { width: 24; }
+    TicketFormScreen .field:focus-within Label { color: $accent; text-style: bold; }
+    TicketFormScreen .field Input:focus, TicketFormScreen .field TextArea:focus {
+        background: $boost;
+    }
+    TicketFormScreen .field Input, TicketFormScreen .field Select { width: 1fr; }
+    TicketFormScreen .field TextArea { width: 1fr; height: 4; }
+    TicketFormScreen .field-error { color: $error; padding-left: 24; height: auto; }
+    TicketFormScreen .field-hint { color: $text-muted; padding-left: 24; height: auto; }
+    TicketFormScreen #ticket-computed { padding: 0 1; height: auto; color: $success; }
+    """
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self._saved: dict[str, str] = {}
+
+    @property
+    def esp(self) -> EspApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- building ---------------------------------------------------------------------------
+    def _specs(self) -> list[FieldSpec]:
+        ticket = svc.get_ticket(self.esp.db, self.ticket_id)
+        return form_fields(ticket.form, svc.task_catalog(self.esp.config))
+
+    def compose(self) -> ComposeResult:
+        ticket = svc.get_ticket(self.esp.db, self.ticket_id)
+        readonly = not ticket.is_draft
+        yield StatusHeader(id="header")
+        yield Static(id="ticket-title")
+        with VerticalScroll(id="ticket-fields"):
+            yield from self._field(
+                FieldSpec(key=AGENT, label="Agent ID", required=True, kind="text"),
+                ticket.agent_id,
+                readonly,
+            )
+            for spec in self._specs():
+                yield from self._field(spec, _text(ticket.fields.get(spec.key)), readonly)
+            yield Static(id="ticket-computed")
+        yield Footer()
+
+    def _field(self, spec: FieldSpec, value: str, readonly: bool) -> ComposeResult:
+        label = f"{spec.label}{' *' if spec.required else ''}"
+        with Vertical(classes="field", id=f"row-{spec.key}"):
+            with Horizontal():
+                yield Label(label)
+                yield self._widget(spec, value, readonly)
+            if spec.hint:
+                yield Static(spec.hint, classes="field-hint")
+            error = Static("", classes="field-error", id=f"err-{spec.key}")
+            error.display = False
+            yield error
+
+    def _widget(self, spec: FieldSpec, value: str, readonly: bool) -> Widget:
+        wid = _field_id(spec.key)
+        if spec.kind == "choice":
+            tasks = svc.task_catalog(self.esp.config)
+            options = [(f"{tasks[c].label} ({c})" if c in tasks else c, c) for c in spec.choices]
+            if value and value not in spec.choices:
+                options.append((value, value))  # keep what was typed (e.g. via the CLI)
+            return Select(
+                options, value=value or Select.NULL, id=wid, disabled=readonly, compact=True
+            )
+        if spec.kind == "longtext":
+            return TextArea(value, id=wid, read_only=readonly, compact=True)
+        return Input(value, id=wid, disabled=readonly, compact=True)
+
+    def on_mount(self) -> None:
+        self._saved = self.values()
+        self._refresh_title()
+        first = self.query(f"#{_field_id(AGENT)}").first()
+        if first.disabled:
+            self.query_one("#ticket-fields").focus()
+        else:
+            # The agent is usually prefilled: start at the form's first field.
+            specs = self._specs()
+            self.query_one(f"#{_field_id(specs[0].key)}").focus()
+
+    def _refresh_title(self) -> None:
+        ticket = svc.get_ticket(self.esp.db, self.ticket_id)
+        agent = get_agent(self.esp.db, ticket.agent_id)
+        who = f"{agent.name} ({agent.agent_id})" if agent else ticket.agent_id
+        state = "draft" if ticket.is_draft else f"submitted {self._when(ticket.submitted_at)}"
+        self.query_one("#ticket-title", Static).update(
+            f"{FORM_LABELS[ticket.form]} · {who} · {state} · {ticket.id[:8]}"
+        )
+        computed = []
+        if not ticket.is_draft:
+            for key, label in (("result", "Result"), ("next_step", "Next step")):
+                if ticket.fields.get(key):
+                    computed.append(f"{label}: {ticket.fields[key]}")
+        box = self.query_one("#ticket-computed", Static)
+        box.update("\n".join(computed))
+        box.display = bool(computed)
+
+    def _when(self, at: Any) -> str:
+        return at.astimezone(self.esp.zone).strftime("%a %H:%M") if at else ""
+
+    # -- values and errors ------------------------------------------------------------------
+    def values(self) -> dict[str, str]:
+        """What is on screen now, field key -> text (agent_id included)."""
+        out: dict[str, str] = {}
+        for w in self.query(".field Input, .field Select, .field TextArea").results():
+            key = (w.id or "").removeprefix("f-")
+            if isinstance(w, Input):
+                out[key] = w.value
+            elif isinstance(w, TextArea):
+                out[key] = w.text
+            elif isinstance(w, Select):
+                out[key] = "" if w.value is Select.NULL else str(w.value)
+        return out
+
+    def is_dirty(self) -> bool:
+        return self.values() != self._saved
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """One message under each failing field; whole-form errors go to the first field."""
+        for err in self.query(".field-error").results(Static):
+            key = (err.id or "").removeprefix("err-")
+            msg = errors.get(key, "")
+            if key == AGENT and "" in errors:
+                msg = "; ".join(m for m in (msg, errors[""]) if m)
+            err.update(f"✗ {msg}" if msg else "")
+            err.display = bool(msg)
+        failing = [k for k in self.values() if k in errors]
+        if failing:
+            self.query_one(f"#{_field_id(failing[0])}").focus()
+
+    # -- actions ----------------------------------------------------------------------------
+    def _save(self) -> bool:
+        """Save the draft; show the filled fields' problems. False if nothing could be saved."""
+        values = self.values()
+        agent = values.pop(AGENT)
+        try:
+            ticket = svc.update_ticket(
+                self.esp.db, self.ticket_id, values, now=self.esp.now(), agent_id=agent
+            )
+        except svc.TicketInvalid as e:
+            self.show_errors(e.errors)
+            return False
+        except svc.TicketError as e:
+            self.notify(str(e), severity="error")
+            return False
+        self._saved = self.values()
+        self.show_errors(svc.field_errors(self.esp.config, ticket.form, values, partial=True))
+        self._refresh_title()
+        self.esp.refresh_header()
+        return True
+
+    def action_save(self) -> None:
+        if not svc.get_ticket(self.esp.db, self.ticket_id).is_draft:
+            self.notify("Already submitted: it cannot change.", severity="warning")
+            return
+        if self._save():
+            self.notify("Draft saved.")
+
+    def action_submit(self) -> None:
+        if not svc.get_ticket(self.esp.db, self.ticket_id).is_draft:
+            self.notify("Already submitted.", severity="warning")
+            return
+        if not self._save():
+            return
+        try:
+            ticket = svc.submit_ticket(
+                self.esp.db, self.esp.config, self.ticket_id, now=self.esp.now()
+            )
+        except svc.TicketInvalid as e:
+            self.show_errors(e.errors)
+            self.notify(f"Not submitted: {len(e.errors)} field(s) to fix.", severity="error")
+            return
+        except svc.TicketError as e:
+            self.notify(str(e), severity="error")
+            return
+        self.esp.refresh_header()
+        self.notify(f"{FORM_LABELS[ticket.form]} submitted.")
+        self.dismiss(None)
+
+    def action_back(self) -> None:
+        if not self.is_dirty():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen("Leave without saving? Your changes to this ticket are lost."), answered
+        )
+
+
+def _text(value: Any) -> str:
+    """A stored value as the text of its field (call scores are a list once submitted)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

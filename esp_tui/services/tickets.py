@@ -1,0 +1,268 @@
+"""Ticket actions: create, edit and delete drafts, submit (validated, with the progress links).
+
+Drafts may be incomplete or invalid: the TL saves what they have and finishes later. Only a
+valid form submits, and submitting applies its effect on progress in the same transaction:
+a Carrier Cert Completion marks the cert passed, a Failed Carrier Cert Exam records the attempt,
+a Call Certification records the call-cert result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from esp_tui.config import Config
+from esp_tui.domain.forms import (
+    FORM_LABELS,
+    FORM_NAMES,
+    CallCertification,
+    CarrierCertCompletion,
+    FailedCarrierCertExam,
+    FormModel,
+    completion_task,
+    form_fields,
+    validate_form,
+)
+from esp_tui.domain.tasks import TaskSpec
+from esp_tui.domain.tickets import TICKET_STATUSES, Ticket
+from storage import tickets as store
+from storage.agents import get_agent
+
+
+class TicketError(ValueError):
+    """A ticket action that cannot be done; str() is one line naming the ticket or field."""
+
+
+class TicketInvalid(TicketError):
+    """The fields do not validate; `errors` maps each field ("" = the whole form) to a message."""
+
+    def __init__(self, errors: Mapping[str, str], what: str = "form") -> None:
+        self.errors: dict[str, str] = dict(errors)
+        parts = "; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items())
+        super().__init__(f"{what}: {parts}")
+
+
+# --- helpers shared by the screens and the CLI ---------------------------------------------
+
+
+def task_catalog(config: Config) -> dict[str, TaskSpec]:
+    return {t.key: t for t in config.tasks}
+
+
+def check_form_name(form: str) -> str:
+    if form not in FORM_NAMES:
+        raise TicketError(f"unknown form {form!r}; valid: {', '.join(FORM_NAMES)}")
+    return form
+
+
+def prefill(form: str, today: date) -> dict[str, str]:
+    """What a new ticket starts with: today in its date fields, the defaults of choices."""
+    out: dict[str, str] = {}
+    for spec in form_fields(check_form_name(form)):
+        if spec.kind == "date":
+            out[spec.key] = today.isoformat()
+        elif spec.default:
+            out[spec.key] = spec.default
+    return out
+
+
+def _validate(
+    config: Config, form: str, fields: Mapping[str, Any]
+) -> tuple[FormModel | None, dict]:
+    tasks = task_catalog(config)
+    task = tasks.get(str(fields.get("task_key") or "").strip())
+    # A task's own guide overrides the config's ladder; None lets the domain use its default.
+    guide = (task.guide if task and task.guide else None) or config.failed_exam_guide or None
+    return validate_form(form, fields, tasks=tasks, guide=guide, call_cert=config.call_cert)
+
+
+def field_errors(
+    config: Config, form: str, fields: Mapping[str, Any], *, partial: bool = False
+) -> dict[str, str]:
+    """Per-field messages for `fields`. partial=True checks only the fields that are filled in
+    (a draft may leave the rest for later); unknown keys are always errors."""
+    _, errors = _validate(config, check_form_name(form), fields)
+    if not partial:
+        return errors
+    filled = {k for k, v in fields.items() if not (isinstance(v, str) and not v.strip())}
+    return {k: m for k, m in errors.items() if k in filled}
+
+
+def _unknown_keys(form: str, fields: Mapping[str, Any]) -> dict[str, str]:
+    known = [s.key for s in form_fields(form)]
+    return {
+        k: f"not a field of {FORM_LABELS[form]}; fields: {', '.join(known)}"
+        for k in fields
+        if k not in known
+    }
+
+
+def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
+    # Blank means "not filled in": keep the stored JSON free of empty strings.
+    return {
+        k: v.strip() if isinstance(v, str) else v
+        for k, v in fields.items()
+        if v is not None and not (isinstance(v, str) and not v.strip())
+    }
+
+
+def _check_agent(db: Database, agent_id: str) -> str:
+    agent_id = agent_id.strip()
+    if not agent_id or get_agent(db, agent_id) is None:
+        raise TicketInvalid({"agent_id": f"no agent with id {agent_id!r}"}, "agent")
+    return agent_id
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_ticket(db: Database, ticket_id: str) -> Ticket:
+    """The ticket, or TicketError naming the id."""
+    t = store.get_ticket(db, ticket_id)
+    if t is None:
+        raise TicketError(f"no ticket with id {ticket_id!r}")
+    return t
+
+
+def list_tickets(
+    db: Database,
+    status: str | None = None,
+    form: str | None = None,
+    agent_id: str | None = None,
+) -> list[Ticket]:
+    if status is not None and status not in TICKET_STATUSES:
+        raise TicketError(f"unknown status {status!r}; valid: {', '.join(TICKET_STATUSES)}")
+    if form is not None:
+        check_form_name(form)
+    return store.list_tickets(db, status=status, form=form, agent_id=agent_id)
+
+
+def count_drafts(db: Database) -> int:
+    return store.count_tickets(db, status="draft")
+
+
+def resolve_id(db: Database, prefix: str) -> str:
+    """A full ticket id from an unambiguous prefix (the CLI and list show the first 8 chars)."""
+    rows = db.execute(
+        "SELECT id FROM tickets WHERE id LIKE ? ORDER BY id", [prefix.strip() + "%"]
+    ).fetchall()
+    if len(rows) != 1 or not prefix.strip():
+        what = "no ticket" if not rows else f"{len(rows)} tickets"
+        raise TicketError(f"{what} with an id starting {prefix!r}")
+    return rows[0][0]
+
+
+# --- writing (one transaction each) --------------------------------------------------------
+
+
+def create_ticket(
+    db: Database, form: str, agent_id: str, fields: Mapping[str, Any], *, now: datetime
+) -> Ticket:
+    """A new draft. Unknown field keys or agent are refused; values are kept as typed."""
+    check_form_name(form)
+    unknown = _unknown_keys(form, fields)
+    if unknown:
+        raise TicketInvalid(unknown)
+    ticket = Ticket(
+        id=str(uuid.uuid4()),
+        form=form,
+        agent_id=agent_id.strip(),
+        fields=_clean(fields),
+        status="draft",
+        created_at=now,
+        updated_at=now,
+    )
+    with db.atomic():
+        ticket.agent_id = _check_agent(db, agent_id)
+        store.insert_ticket(db, ticket)
+    return ticket
+
+
+def _draft(db: Database, ticket_id: str) -> Ticket:
+    t = get_ticket(db, ticket_id)
+    if not t.is_draft:
+        raise TicketError(f"ticket {ticket_id[:8]} is already submitted; it cannot change")
+    return t
+
+
+def update_ticket(
+    db: Database,
+    ticket_id: str,
+    fields: Mapping[str, Any],
+    *,
+    now: datetime,
+    agent_id: str | None = None,
+) -> Ticket:
+    """Merge `fields` into a draft (a blank value clears that field); optionally change agent."""
+    with db.atomic():
+        t = _draft(db, ticket_id)
+        unknown = _unknown_keys(t.form, fields)
+        if unknown:
+            raise TicketInvalid(unknown)
+        merged = _clean({**t.fields, **fields})
+        new_agent = _check_agent(db, agent_id) if agent_id is not None else t.agent_id
+        t = t.model_copy(update={"fields": merged, "updated_at": now, "agent_id": new_agent})
+        store.save_ticket(db, t)
+    return t
+
+
+def delete_draft(db: Database, ticket_id: str) -> None:
+    """Delete a draft; a submitted ticket is part of the record and stays."""
+    with db.atomic():
+        _draft(db, ticket_id)
+        store.delete_ticket(db, ticket_id)
+
+
+def submit_ticket(db: Database, config: Config, ticket_id: str, *, now: datetime) -> Ticket:
+    """Validate and submit a draft; apply its progress effect in the same transaction.
+
+    Raises TicketInvalid (per-field messages) when the form does not validate: nothing changes.
+    The stored fields become the validated, normalised values (computed ones included).
+    """
+    with db.atomic():
+        t = _draft(db, ticket_id)
+        model, errors = _validate(config, t.form, t.fields)
+        if model is None:
+            raise TicketInvalid(errors, f"{FORM_LABELS[t.form]} {t.id[:8]}")
+        t = t.model_copy(
+            update={
+                "fields": _clean(model.model_dump(mode="json")),
+                "status": "submitted",
+                "updated_at": now,
+                "submitted_at": now,
+            }
+        )
+        store.save_ticket(db, t)
+        _apply_progress(db, config, t, model, now)
+    return t
+
+
+def _apply_progress(
+    db: Database, config: Config, t: Ticket, model: FormModel, now: datetime
+) -> None:
+    """The submitted form's effect on the agent's progress, through the progress services
+    (inside submit's transaction: a refusal there rolls the submit back)."""
+    from esp_tui.services import progress
+
+    try:
+        if isinstance(model, CarrierCertCompletion):
+            task = completion_task(model, task_catalog(config))
+            if task is None:
+                return  # a carrier outside the catalog: the form is the whole record
+            if model.score is not None:
+                try:  # the passing attempt, with its score, when attempts allow one
+                    progress.record_attempt(db, config, t.agent_id, task.key, model.score, now=now)
+                    return
+                except progress.ProgressError:
+                    pass  # already passed, or attempts used up: the completion still stands
+            progress.set_status(db, config, t.agent_id, task.key, "passed", now=now)
+        elif isinstance(model, FailedCarrierCertExam):
+            progress.record_attempt(db, config, t.agent_id, model.task_key, model.score, now=now)
+        elif isinstance(model, CallCertification):
+            progress.record_call_cert(db, config, t.agent_id, model.scores, now=now)
+    except progress.ProgressError as e:
+        raise TicketInvalid({"": f"progress: {e}"}, f"{FORM_LABELS[t.form]} {t.id[:8]}") from None

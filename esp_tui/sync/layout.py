@@ -1,0 +1,207 @@
+"""The ESP Master Tracking sheet's layout (from config [sheet]) and how a read tab maps onto it.
+
+Columns are found by header text and rows by the key column (Agent ID, Ticket ID, Flag ID), so
+the TL's sheet may reorder columns and hold other rows and columns we never touch. Pure: no
+gspread here; the engine feeds in the values it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from esp_tui.config import Config
+from esp_tui.domain.forms import FORM_NAMES, form_fields
+
+TICKET_KEY = "Ticket ID"
+FLAG_KEY = "Flag ID"
+HEADER_SEARCH_ROWS = 10  # a title row or two above the headers is common in shared sheets
+# Computed form fields (not typed by the TL, so not in form_fields) that the PMs still want.
+_COMPUTED = {
+    "call_certification": [("result", "Result")],
+    "failed_carrier_cert_exam": [("next_step", "Next step")],
+}
+RED_FLAG_HEADERS = (
+    FLAG_KEY,
+    "Agent ID",
+    "Name",
+    "Kind",
+    "Details",
+    "Raised",
+    "PM notified",
+    "Resolved",
+)
+
+
+class LayoutError(ValueError):
+    """The sheet does not match the layout (a missing tab or header); one line naming it."""
+
+
+@dataclass(frozen=True)
+class TabLayout:
+    title: str
+    key_header: str
+    headers: tuple[str, ...]  # in init order; the key header first
+    # form tabs: field key -> header (tickets store fields by key)
+    field_headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    tracker: TabLayout
+    forms: dict[str, TabLayout]
+    red_flags: TabLayout
+
+    def tabs(self) -> list[TabLayout]:
+        return [self.tracker, *(self.forms[f] for f in FORM_NAMES), self.red_flags]
+
+
+def attendance_header(config: Config, day: int) -> str:
+    return config.sheet.headers.attendance.format(day=day)
+
+
+def note_header(config: Config, day: int) -> str:
+    return config.sheet.headers.note.format(day=day)
+
+
+def task_header(config: Config, label: str) -> str:
+    return config.sheet.headers.task.format(task=label)
+
+
+def tracker_layout(config: Config, days: int) -> TabLayout:
+    h = config.sheet.headers
+    headers = [h.agent_id, h.name, h.email]
+    headers += [attendance_header(config, d) for d in range(1, days + 1)]
+    headers += [task_header(config, t.label) for t in config.tasks]
+    headers += [h.caps, h.red_flags]
+    headers += [note_header(config, d) for d in range(1, days + 1)]  # far right, per runbook
+    return TabLayout(config.sheet.tracker_tab, h.agent_id, _unique(headers, "tracker"))
+
+
+def form_layout(config: Config, form: str) -> TabLayout:
+    pairs = [(f.key, f.label) for f in form_fields(form)] + _COMPUTED.get(form, [])
+    h = config.sheet.headers
+    headers = [TICKET_KEY, h.agent_id, h.name, "Submitted", *(label for _, label in pairs)]
+    title = getattr(config.sheet.form_tabs, form)
+    return TabLayout(title, TICKET_KEY, _unique(headers, title), tuple(pairs))
+
+
+def sheet_layout(config: Config, days: int) -> SheetLayout:
+    tabs = [config.sheet.tracker_tab, config.sheet.red_flags_tab]
+    tabs += [getattr(config.sheet.form_tabs, f) for f in FORM_NAMES]
+    if len(set(tabs)) != len(tabs):
+        raise LayoutError(f"config [sheet]: two kinds of rows share one tab name: {tabs}")
+    red = (*RED_FLAG_HEADERS[:1], config.sheet.headers.agent_id, *RED_FLAG_HEADERS[2:])
+    return SheetLayout(
+        tracker=tracker_layout(config, days),
+        forms={f: form_layout(config, f) for f in FORM_NAMES},
+        red_flags=TabLayout(config.sheet.red_flags_tab, FLAG_KEY, red),
+    )
+
+
+def _unique(headers: Sequence[str], where: str) -> tuple[str, ...]:
+    seen: set[str] = set()
+    for h in headers:
+        if norm(h) in seen:
+            raise LayoutError(f"config [sheet] {where}: header {h!r} appears twice")
+        seen.add(norm(h))
+    return tuple(headers)
+
+
+# ----------------------------------------------------------------------------- reading a tab
+def norm(header: str) -> str:
+    """Headers match ignoring case and surrounding/duplicate spaces (hand-typed sheets)."""
+    return " ".join(header.split()).casefold()
+
+
+def cell_text(value: Any) -> str:
+    """A read cell as text: numbers without a spurious .0, booleans as Sheets shows them."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+@dataclass
+class TabGrid:
+    """A tab as read: where each header and each row key is (0-based rows/columns)."""
+
+    title: str
+    header_row: int
+    columns: dict[str, int]  # layout header -> column
+    rows: dict[str, int]  # row key -> row (first occurrence)
+    values: list[list[str]]
+    last_used_row: int  # -1 when the tab is empty
+    grid_rows: int
+    grid_cols: int
+    duplicate_keys: list[str] = field(default_factory=list)
+
+    def get(self, row: int, col: int) -> str:
+        if row < len(self.values) and col < len(self.values[row]):
+            return self.values[row][col]
+        return ""
+
+
+def read_tab(
+    layout: TabLayout, values: Sequence[Sequence[Any]], grid_rows: int, grid_cols: int
+) -> TabGrid:
+    """Map a tab's values onto its layout; LayoutError names the first missing header."""
+    rows = [[cell_text(v) for v in row] for row in values]
+    key = norm(layout.key_header)
+    header_row = next(
+        (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if key in map(norm, row)), None
+    )
+    if header_row is None:
+        raise LayoutError(
+            f"sheet tab {layout.title!r}: header {layout.key_header!r} not found in the first "
+            f"{HEADER_SEARCH_ROWS} rows; run `esp-tui sheet init`"
+        )
+    found: dict[str, int] = {}
+    for col, text in enumerate(rows[header_row]):
+        found.setdefault(norm(text), col)
+    columns: dict[str, int] = {}
+    for header in layout.headers:
+        if norm(header) not in found:
+            raise LayoutError(
+                f"sheet tab {layout.title!r}: header {header!r} is missing; add the column or "
+                "run `esp-tui sheet init`"
+            )
+        columns[header] = found[norm(header)]
+    key_col = columns[layout.key_header]
+    by_key: dict[str, int] = {}
+    dupes: list[str] = []
+    for r in range(header_row + 1, len(rows)):
+        k = rows[r][key_col].strip() if key_col < len(rows[r]) else ""
+        if k and k in by_key:
+            dupes.append(k)
+        elif k:
+            by_key[k] = r
+    last = max((i for i, row in enumerate(rows) if any(v != "" for v in row)), default=-1)
+    return TabGrid(
+        layout.title, header_row, columns, by_key, rows, last, grid_rows, grid_cols, dupes
+    )
+
+
+# ----------------------------------------------------------------------------- A1 notation
+def col_letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def quote_tab(title: str) -> str:
+    """Always quoted: Google accepts it for every name, and 'A1'-like tab names need it."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def a1_range(title: str, r0: int, c0: int, r1: int, c1: int) -> str:
+    """Inclusive 0-based corners → `'Tab'!B3:D7`."""
+    start = f"{col_letters(c0)}{r0 + 1}"
+    end = f"{col_letters(c1)}{r1 + 1}"
+    return f"{quote_tab(title)}!{start}" + ("" if (r0, c0) == (r1, c1) else f":{end}")

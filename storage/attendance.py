@@ -1,0 +1,125 @@
+"""Attendance events: append-only (stamps, absence marks and the undos that cancel them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from esp_tui.domain.attendance import AttendanceEvent
+from storage.clock import from_text, to_text, utcnow
+
+_COLUMNS = "id, agent_id, day, kind, at, absence_kind, undoes, created_at"
+
+
+def _event(r: tuple) -> AttendanceEvent:
+    return AttendanceEvent(
+        id=r[0],
+        agent_id=r[1],
+        day=r[2],
+        kind=r[3],
+        at=from_text(r[4]),
+        absence_kind=r[5],
+        undoes=r[6],
+        created_at=from_text(r[7]),
+    )
+
+
+def append_event(
+    db: Database,
+    *,
+    agent_id: str,
+    day: int,
+    kind: str,
+    at: datetime,
+    absence_kind: str | None = None,
+    undoes: int | None = None,
+    entered_by: str = "tl",
+) -> AttendanceEvent:
+    """Append one event and return it. Call inside db.atomic().
+
+    The model is built first, so an inconsistent event is refused before anything is written.
+    """
+    created = utcnow()
+    probe = AttendanceEvent(
+        id=0,
+        agent_id=agent_id,
+        day=day,
+        kind=kind,  # type: ignore[arg-type]
+        at=at,
+        absence_kind=absence_kind,  # type: ignore[arg-type]
+        undoes=undoes,
+        created_at=created,
+    )
+    cur = db.execute(
+        "INSERT INTO attendance_events"
+        " (agent_id, day, kind, at, absence_kind, undoes, entered_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            agent_id,
+            day,
+            kind,
+            to_text(probe.at),
+            probe.absence_kind,
+            undoes,
+            entered_by,
+            to_text(created),
+        ],
+    )
+    return probe.model_copy(update={"id": cur.lastrowid})
+
+
+def append_undos(db: Database, event_ids: Iterable[int], *, at: datetime) -> list[AttendanceEvent]:
+    """Append one undo event per id (same agent and day as its target). Call inside db.atomic()."""
+    targets = get_events(db, event_ids)
+    return [
+        append_event(db, agent_id=t.agent_id, day=t.day, kind="undo", at=at, undoes=t.id)
+        for t in targets
+    ]
+
+
+def get_events(db: Database, event_ids: Iterable[int]) -> list[AttendanceEvent]:
+    """The events with these ids, in id order; an unknown id is a KeyError."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM attendance_events WHERE id IN ({marks}) ORDER BY id", ids
+    ).fetchall()
+    found = [_event(r) for r in rows]
+    missing = set(ids) - {e.id for e in found}
+    if missing:
+        raise KeyError(f"no attendance event with id {sorted(missing)}")
+    return found
+
+
+def events_for_agent(db: Database, agent_id: str, days: Iterable[int]) -> list[AttendanceEvent]:
+    """One agent's events on these days, in id order (`day IN` keeps the (day, agent) index)."""
+    day_list = sorted(set(days))
+    marks = ",".join("?" * len(day_list))
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM attendance_events"
+        f" WHERE day IN ({marks}) AND agent_id = ? ORDER BY id",
+        [*day_list, agent_id],
+    ).fetchall()
+    return [_event(r) for r in rows]
+
+
+def events_for_day(db: Database, day: int) -> list[AttendanceEvent]:
+    """Every agent's events on one day, in id order."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM attendance_events WHERE day = ? ORDER BY id", [day]
+    ).fetchall()
+    return [_event(r) for r in rows]
+
+
+def all_events(db: Database) -> list[AttendanceEvent]:
+    """Every event of the cohort, in id order."""
+    rows = db.execute(f"SELECT {_COLUMNS} FROM attendance_events ORDER BY id").fetchall()
+    return [_event(r) for r in rows]
+
+
+def event_count(db: Database) -> int:
+    return db.execute("SELECT count(*) FROM attendance_events").fetchone()[0]

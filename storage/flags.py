@@ -1,0 +1,147 @@
+"""CAPs (corrective action plans) and red flags for the PMs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlite_utils import Database
+
+from esp_tui.domain.progress import CapLevel, RedFlagKind
+from storage.clock import from_text, to_text
+
+
+class Cap(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    agent_id: str
+    level: CapLevel
+    reason: str
+    created_at: datetime
+    day: int | None = None
+
+
+class RedFlag(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    agent_id: str
+    kind: RedFlagKind
+    text: str
+    raised_at: datetime
+    pm_notified_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def needs_notify(self) -> bool:
+        """Open and not yet sent to a PM: what the header and the close-of-day check count."""
+        return self.pm_notified_at is None and self.resolved_at is None
+
+
+def _opt(text: str | None) -> datetime | None:
+    return from_text(text) if text else None
+
+
+_CAP_COLS = "id, agent_id, level, reason, created_at, day"
+_FLAG_COLS = "id, agent_id, kind, text, raised_at, pm_notified_at, resolved_at"
+
+
+def _cap(r: tuple) -> Cap:
+    return Cap(
+        id=r[0], agent_id=r[1], level=r[2], reason=r[3], created_at=from_text(r[4]), day=r[5]
+    )
+
+
+def _flag(r: tuple) -> RedFlag:
+    return RedFlag(
+        id=r[0],
+        agent_id=r[1],
+        kind=r[2],
+        text=r[3],
+        raised_at=from_text(r[4]),
+        pm_notified_at=_opt(r[5]),
+        resolved_at=_opt(r[6]),
+    )
+
+
+# --- CAPs ------------------------------------------------------------------------------------
+
+
+def add_cap(
+    db: Database, agent_id: str, level: CapLevel, reason: str, at: datetime, day: int | None
+) -> Cap:
+    """Record a CAP. Call inside db.atomic()."""
+    cur = db.execute(
+        "INSERT INTO caps (agent_id, level, reason, created_at, day) VALUES (?, ?, ?, ?, ?)",
+        [agent_id, level, reason, to_text(at), day],
+    )
+    return get_cap(db, cur.lastrowid)  # type: ignore[return-value]
+
+
+def get_cap(db: Database, cap_id: int) -> Cap | None:
+    r = db.execute(f"SELECT {_CAP_COLS} FROM caps WHERE id = ?", [cap_id]).fetchone()
+    return _cap(r) if r else None
+
+
+def list_caps(db: Database, agent_id: str | None = None) -> list[Cap]:
+    """CAPs oldest first, for one agent or all."""
+    if agent_id is None:
+        rows = db.execute(f"SELECT {_CAP_COLS} FROM caps ORDER BY id").fetchall()
+    else:
+        rows = db.execute(
+            f"SELECT {_CAP_COLS} FROM caps WHERE agent_id = ? ORDER BY id", [agent_id]
+        ).fetchall()
+    return [_cap(r) for r in rows]
+
+
+# --- red flags -------------------------------------------------------------------------------
+
+
+def add_flag(db: Database, agent_id: str, kind: RedFlagKind, text: str, at: datetime) -> RedFlag:
+    """Record a red flag (not yet notified). Call inside db.atomic()."""
+    cur = db.execute(
+        "INSERT INTO red_flags (agent_id, kind, text, raised_at) VALUES (?, ?, ?, ?)",
+        [agent_id, kind, text, to_text(at)],
+    )
+    return get_flag(db, cur.lastrowid)  # type: ignore[arg-type,return-value]
+
+
+def get_flag(db: Database, flag_id: int) -> RedFlag | None:
+    r = db.execute(f"SELECT {_FLAG_COLS} FROM red_flags WHERE id = ?", [flag_id]).fetchone()
+    return _flag(r) if r else None
+
+
+def list_flags(db: Database, agent_id: str | None = None) -> list[RedFlag]:
+    """Red flags oldest first, for one agent or all."""
+    if agent_id is None:
+        rows = db.execute(f"SELECT {_FLAG_COLS} FROM red_flags ORDER BY id").fetchall()
+    else:
+        rows = db.execute(
+            f"SELECT {_FLAG_COLS} FROM red_flags WHERE agent_id = ? ORDER BY id", [agent_id]
+        ).fetchall()
+    return [_flag(r) for r in rows]
+
+
+def unnotified_flags(db: Database) -> list[RedFlag]:
+    """Open flags no PM has been told about yet."""
+    rows = db.execute(
+        f"SELECT {_FLAG_COLS} FROM red_flags"
+        " WHERE pm_notified_at IS NULL AND resolved_at IS NULL ORDER BY id"
+    ).fetchall()
+    return [_flag(r) for r in rows]
+
+
+def mark_notified(db: Database, flag_id: int, at: datetime) -> None:
+    """Record when the PM was told (the first time only). Call inside db.atomic()."""
+    db.execute(
+        "UPDATE red_flags SET pm_notified_at = ? WHERE id = ? AND pm_notified_at IS NULL",
+        [to_text(at), flag_id],
+    )
+
+
+def mark_resolved(db: Database, flag_id: int, at: datetime) -> None:
+    db.execute(
+        "UPDATE red_flags SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
+        [to_text(at), flag_id],
+    )

@@ -1,0 +1,152 @@
+"""Task progress and exam attempts: one status row per agent and task, attempts append-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlite_utils import Database
+
+from esp_tui.domain.progress import TaskState
+from esp_tui.domain.tasks import TaskStatus
+from storage.clock import from_text, to_text
+
+
+class ExamAttempt(BaseModel):
+    """One graded attempt at an exam, a cert or the call certification (score None when the
+    attempt has no single score, e.g. a call certification decided over several calls)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    agent_id: str
+    task_key: str
+    attempt_no: int
+    score: float | None
+    passed: bool
+    at: datetime
+
+
+def _attempt(r: tuple) -> ExamAttempt:
+    return ExamAttempt(
+        id=r[0],
+        agent_id=r[1],
+        task_key=r[2],
+        attempt_no=r[3],
+        score=r[4],
+        passed=bool(r[5]),
+        at=from_text(r[6]),
+    )
+
+
+_ATTEMPT_COLS = "id, agent_id, task_key, attempt_no, score, passed, at"
+
+
+def set_status(
+    db: Database, agent_id: str, task_key: str, status: TaskStatus, at: datetime
+) -> None:
+    """Upsert the agent's status for a task. Call inside db.atomic()."""
+    db.execute(
+        "INSERT INTO task_progress (agent_id, task_key, status, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(agent_id, task_key) DO UPDATE SET status = excluded.status,"
+        " updated_at = excluded.updated_at",
+        [agent_id, task_key, status, to_text(at)],
+    )
+
+
+def get_status(db: Database, agent_id: str, task_key: str) -> TaskStatus:
+    r = db.execute(
+        "SELECT status FROM task_progress WHERE agent_id = ? AND task_key = ?",
+        [agent_id, task_key],
+    ).fetchone()
+    return r[0] if r else "not_started"
+
+
+def add_attempt(
+    db: Database,
+    agent_id: str,
+    task_key: str,
+    score: float | None,
+    passed: bool,
+    at: datetime,
+) -> ExamAttempt:
+    """Append the next attempt (attempt_no = previous + 1). Call inside db.atomic()."""
+    r = db.execute(
+        "SELECT COALESCE(MAX(attempt_no), 0) FROM exam_attempts"
+        " WHERE agent_id = ? AND task_key = ?",
+        [agent_id, task_key],
+    ).fetchone()
+    cur = db.execute(
+        "INSERT INTO exam_attempts (agent_id, task_key, attempt_no, score, passed, at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [agent_id, task_key, r[0] + 1, score, int(passed), to_text(at)],
+    )
+    row = db.execute(
+        f"SELECT {_ATTEMPT_COLS} FROM exam_attempts WHERE id = ?", [cur.lastrowid]
+    ).fetchone()
+    return _attempt(row)
+
+
+def list_attempts(
+    db: Database, agent_id: str | None = None, task_key: str | None = None
+) -> list[ExamAttempt]:
+    """Attempts in order, optionally for one agent and/or one task."""
+    where, args = [], []
+    if agent_id is not None:
+        where.append("agent_id = ?")
+        args.append(agent_id)
+    if task_key is not None:
+        where.append("task_key = ?")
+        args.append(task_key)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = db.execute(
+        f"SELECT {_ATTEMPT_COLS} FROM exam_attempts {clause} ORDER BY agent_id, task_key,"
+        " attempt_no",
+        args,
+    ).fetchall()
+    return [_attempt(r) for r in rows]
+
+
+def failed_count(db: Database, agent_id: str, task_key: str) -> int:
+    """Failed attempts, counted from the attempts themselves (not inferred from the status)."""
+    r = db.execute(
+        "SELECT COUNT(*) FROM exam_attempts WHERE agent_id = ? AND task_key = ? AND passed = 0",
+        [agent_id, task_key],
+    ).fetchone()
+    return r[0]
+
+
+def _states(db: Database, agent_id: str | None) -> dict[str, dict[str, TaskState]]:
+    where = "WHERE agent_id = ?" if agent_id is not None else ""
+    args = [agent_id] if agent_id is not None else []
+    out: dict[str, dict[str, dict]] = {}
+    for aid, key, status in db.execute(
+        f"SELECT agent_id, task_key, status FROM task_progress {where}", args
+    ).fetchall():
+        out.setdefault(aid, {}).setdefault(key, {})["status"] = status
+    # Attempt count and the latest non-null score, per agent and task.
+    for aid, key, n, last in db.execute(
+        "SELECT agent_id, task_key, COUNT(*),"
+        " (SELECT b.score FROM exam_attempts b WHERE b.agent_id = a.agent_id"
+        "  AND b.task_key = a.task_key AND b.score IS NOT NULL"
+        "  ORDER BY b.attempt_no DESC LIMIT 1)"
+        f" FROM exam_attempts a {where} GROUP BY agent_id, task_key",
+        args,
+    ).fetchall():
+        rec = out.setdefault(aid, {}).setdefault(key, {})
+        rec["attempts"] = n
+        rec["last_score"] = last
+    return {
+        aid: {key: TaskState(task_key=key, **rec) for key, rec in tasks.items()}
+        for aid, tasks in out.items()
+    }
+
+
+def agent_states(db: Database, agent_id: str) -> dict[str, TaskState]:
+    """task_key -> TaskState for one agent (tasks with nothing recorded are absent)."""
+    return _states(db, agent_id).get(agent_id, {})
+
+
+def all_states(db: Database) -> dict[str, dict[str, TaskState]]:
+    """agent_id -> task_key -> TaskState for every agent with something recorded."""
+    return _states(db, None)

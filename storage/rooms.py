@@ -1,0 +1,115 @@
+"""Side Meets (rooms), agents' moves between them, and the TL's status log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from esp_tui.domain.rooms import Room, RoomMove, TlStatus
+from storage.clock import from_text, to_text
+
+_ROOM_COLS = "id, name, purpose, meet_link, certifier, opened_at, closed_at"
+
+
+def _room(r: tuple[Any, ...]) -> Room:
+    return Room(
+        id=r[0],
+        name=r[1],
+        purpose=r[2],
+        meet_link=r[3],
+        certifier=r[4],
+        opened_at=from_text(r[5]),
+        closed_at=from_text(r[6]) if r[6] else None,
+    )
+
+
+def list_rooms(db: Database, *, include_closed: bool = False) -> list[Room]:
+    where = "" if include_closed else "WHERE closed_at IS NULL"
+    rows = db.execute(f"SELECT {_ROOM_COLS} FROM side_meets {where} ORDER BY id").fetchall()
+    return [_room(r) for r in rows]
+
+
+def get_room(db: Database, room_id: int) -> Room | None:
+    r = db.execute(f"SELECT {_ROOM_COLS} FROM side_meets WHERE id = ?", [room_id]).fetchone()
+    return _room(r) if r else None
+
+
+def count_rooms(db: Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM side_meets").fetchone()[0]
+
+
+def insert_room(
+    db: Database, *, name: str, purpose: str, meet_link: str, certifier: str, at: datetime
+) -> int:
+    """Call inside db.atomic(); returns the new room's id."""
+    cur = db.execute(
+        "INSERT INTO side_meets (name, purpose, meet_link, certifier, opened_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [name, purpose, meet_link, certifier, to_text(at)],
+    )
+    return int(cur.lastrowid)
+
+
+def close_room(db: Database, room_id: int, at: datetime) -> None:
+    """Call inside db.atomic()."""
+    db.execute("UPDATE side_meets SET closed_at = ? WHERE id = ?", [to_text(at), room_id])
+
+
+def insert_move(db: Database, agent_id: str, room_id: int | None, at: datetime) -> None:
+    """Call inside db.atomic()."""
+    db.execute(
+        "INSERT INTO room_moves (agent_id, room_id, at) VALUES (?, ?, ?)",
+        [agent_id, room_id, to_text(at)],
+    )
+
+
+def list_moves(db: Database, *, agent_id: str | None = None) -> list[RoomMove]:
+    """In the order they were made."""
+    where, params = ("WHERE agent_id = ?", [agent_id]) if agent_id else ("", [])
+    rows = db.execute(
+        f"SELECT agent_id, room_id, at FROM room_moves {where} ORDER BY id", params
+    ).fetchall()
+    return [RoomMove(agent_id=r[0], room_id=r[1], at=from_text(r[2])) for r in rows]
+
+
+def current_room_ids(db: Database) -> dict[str, int]:
+    """agent_id -> room id for the agents whose latest move put them in a room."""
+    rows = db.execute(
+        "SELECT m.agent_id, m.room_id FROM room_moves m"
+        " JOIN (SELECT agent_id, MAX(id) AS id FROM room_moves GROUP BY agent_id) last"
+        " ON last.id = m.id WHERE m.room_id IS NOT NULL"
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+# --- TL status -------------------------------------------------------------------------------
+
+_TL_COLS = "status, detail, minutes, since, message"
+
+
+def _tl(r: tuple[Any, ...]) -> TlStatus:
+    return TlStatus(status=r[0], detail=r[1], minutes=r[2], since=from_text(r[3]), message=r[4])
+
+
+def insert_tl_status(db: Database, s: TlStatus) -> None:
+    """Call inside db.atomic()."""
+    db.execute(
+        f"INSERT INTO tl_status_log ({_TL_COLS}) VALUES (?, ?, ?, ?, ?)",
+        [s.status, s.detail, s.minutes, to_text(s.since), s.message],
+    )
+
+
+def latest_tl_status(db: Database) -> TlStatus | None:
+    r = db.execute(f"SELECT {_TL_COLS} FROM tl_status_log ORDER BY id DESC LIMIT 1").fetchone()
+    return _tl(r) if r else None
+
+
+def tl_status_between(db: Database, start: datetime, end: datetime) -> list[TlStatus]:
+    """Entries with start <= since < end, oldest first (UTC text compares in time order)."""
+    rows = db.execute(
+        f"SELECT {_TL_COLS} FROM tl_status_log WHERE since >= ? AND since < ? ORDER BY id",
+        [to_text(start), to_text(end)],
+    ).fetchall()
+    return [_tl(r) for r in rows]

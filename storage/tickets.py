@@ -1,0 +1,102 @@
+"""Tickets: the four tracking forms, stored as JSON fields under one row per ticket."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+from esp_tui.domain.tickets import Ticket
+from storage.clock import from_text, to_text
+
+_COLS = "id, form, agent_id, fields_json, status, created_at, updated_at, submitted_at"
+
+
+def _ticket(r: tuple[Any, ...]) -> Ticket:
+    return Ticket(
+        id=r[0],
+        form=r[1],
+        agent_id=r[2],
+        fields=json.loads(r[3]),
+        status=r[4],
+        created_at=from_text(r[5]),
+        updated_at=from_text(r[6]),
+        submitted_at=from_text(r[7]) if r[7] else None,
+    )
+
+
+def get_ticket(db: Database, ticket_id: str) -> Ticket | None:
+    r = db.execute(f"SELECT {_COLS} FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+    return _ticket(r) if r else None
+
+
+def list_tickets(
+    db: Database,
+    *,
+    status: str | None = None,
+    form: str | None = None,
+    agent_id: str | None = None,
+) -> list[Ticket]:
+    """Oldest first (the order they were opened), filtered by whichever filters are given."""
+    where: list[str] = []
+    params: list[str] = []
+    for col, value in (("status", status), ("form", form), ("agent_id", agent_id)):
+        if value is not None:
+            where.append(f"{col} = ?")
+            params.append(value)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = db.execute(
+        f"SELECT {_COLS} FROM tickets {clause} ORDER BY created_at, rowid", params
+    ).fetchall()
+    return [_ticket(r) for r in rows]
+
+
+def count_tickets(db: Database, *, status: str) -> int:
+    return db.execute("SELECT COUNT(*) FROM tickets WHERE status = ?", [status]).fetchone()[0]
+
+
+def insert_ticket(db: Database, t: Ticket) -> None:
+    """Call inside db.atomic()."""
+    db.execute(
+        f"INSERT INTO tickets ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            t.id,
+            t.form,
+            t.agent_id,
+            json.dumps(t.fields, ensure_ascii=False, sort_keys=True),
+            t.status,
+            to_text(t.created_at),
+            to_text(t.updated_at),
+            to_text(t.submitted_at) if t.submitted_at else None,
+        ],
+    )
+
+
+def save_ticket(db: Database, t: Ticket) -> None:
+    """Write agent, fields, status and times of an existing ticket. Call inside db.atomic()."""
+    db.execute(
+        "UPDATE tickets SET agent_id = ?, fields_json = ?, status = ?, updated_at = ?,"
+        " submitted_at = ? WHERE id = ?",
+        [
+            t.agent_id,
+            json.dumps(t.fields, ensure_ascii=False, sort_keys=True),
+            t.status,
+            to_text(t.updated_at),
+            to_text(t.submitted_at) if t.submitted_at else None,
+            t.id,
+        ],
+    )
+
+
+def delete_ticket(db: Database, ticket_id: str) -> None:
+    """Call inside db.atomic()."""
+    db.execute("DELETE FROM tickets WHERE id = ?", [ticket_id])
+
+
+def counts_by_agent(db: Database) -> dict[tuple[str, str], int]:
+    """(agent_id, status) -> number of tickets."""
+    rows = db.execute(
+        "SELECT agent_id, status, COUNT(*) FROM tickets GROUP BY agent_id, status"
+    ).fetchall()
+    return {(r[0], r[1]): r[2] for r in rows}

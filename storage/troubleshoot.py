@@ -1,0 +1,130 @@
+"""Troubleshooting sessions: one row per wizard walk, its engine state kept as JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlite_utils import Database
+
+from storage.clock import from_text, to_text
+
+SessionOutcome = Literal["resolved", "escalated", "abandoned"]
+
+_COLS = "id, agent_id, tree, state_json, outcome, ticket_id, started_at, updated_at"
+
+
+class TroubleshootSession(BaseModel):
+    """A stored walk. `state` is the wizard engine's `to_state()`; outcome None = still open."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    agent_id: str
+    tree: str
+    state: dict[str, Any]
+    outcome: SessionOutcome | None
+    ticket_id: str | None
+    started_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
+
+    @property
+    def steps_answered(self) -> int:
+        path = self.state.get("path")
+        return len(path) if isinstance(path, list) else 0
+
+
+def _session(r: tuple[Any, ...]) -> TroubleshootSession:
+    return TroubleshootSession(
+        id=r[0],
+        agent_id=r[1],
+        tree=r[2],
+        state=json.loads(r[3]),
+        outcome=r[4],
+        ticket_id=r[5],
+        started_at=from_text(r[6]),
+        updated_at=from_text(r[7]),
+    )
+
+
+def _dump(state: dict[str, Any]) -> str:
+    return json.dumps(state, ensure_ascii=False, sort_keys=True)
+
+
+def get_session(db: Database, session_id: str) -> TroubleshootSession | None:
+    r = db.execute(
+        f"SELECT {_COLS} FROM troubleshoot_sessions WHERE id = ?", [session_id]
+    ).fetchone()
+    return _session(r) if r else None
+
+
+def open_session(db: Database, agent_id: str) -> TroubleshootSession | None:
+    """The agent's unfinished session (a unique index allows at most one)."""
+    r = db.execute(
+        f"SELECT {_COLS} FROM troubleshoot_sessions WHERE agent_id = ? AND outcome IS NULL",
+        [agent_id],
+    ).fetchone()
+    return _session(r) if r else None
+
+
+def sessions_for_agent(db: Database, agent_id: str) -> list[TroubleshootSession]:
+    """Newest first."""
+    rows = db.execute(
+        f"SELECT {_COLS} FROM troubleshoot_sessions WHERE agent_id = ?"
+        " ORDER BY started_at DESC, rowid DESC",
+        [agent_id],
+    ).fetchall()
+    return [_session(r) for r in rows]
+
+
+def last_tree(db: Database, agent_id: str | None = None) -> str | None:
+    """The tree of the most recently started session (of one agent, or of anyone)."""
+    where, params = ("WHERE agent_id = ?", [agent_id]) if agent_id else ("", [])
+    r = db.execute(
+        f"SELECT tree FROM troubleshoot_sessions {where} ORDER BY started_at DESC, rowid DESC"
+        " LIMIT 1",
+        params,
+    ).fetchone()
+    return r[0] if r else None
+
+
+def insert_session(db: Database, s: TroubleshootSession) -> None:
+    """Call inside db.atomic()."""
+    db.execute(
+        f"INSERT INTO troubleshoot_sessions ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            s.id,
+            s.agent_id,
+            s.tree,
+            _dump(s.state),
+            s.outcome,
+            s.ticket_id,
+            to_text(s.started_at),
+            to_text(s.updated_at),
+        ],
+    )
+
+
+def update_session(
+    db: Database,
+    session_id: str,
+    *,
+    state: dict[str, Any],
+    outcome: SessionOutcome | None,
+    ticket_id: str | None,
+    at: datetime,
+) -> None:
+    """Rewrite a session's state, outcome and ticket. Call inside db.atomic()."""
+    cur = db.execute(
+        "UPDATE troubleshoot_sessions SET state_json = ?, outcome = ?, ticket_id = ?,"
+        " updated_at = ? WHERE id = ?",
+        [_dump(state), outcome, ticket_id, to_text(at), session_id],
+    )
+    if cur.rowcount != 1:
+        raise KeyError(f"no troubleshooting session {session_id!r}")
