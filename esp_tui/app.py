@@ -21,7 +21,8 @@ from storage.cohort import get_cohort
 
 
 class EspApp(App[None]):
-    CSS_PATH = "app.tcss"
+    # Absolute, so subclasses defined elsewhere (the startup benchmark) find it too.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "esp-tui"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),

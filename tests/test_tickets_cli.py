@@ -136,3 +136,10 @@ def test_roster_json_gains_where_and_ticket_counts(demo_db, capsys):
     rows = {r["agent_id"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["D1001"]["tickets"] == {"draft": 1, "submitted": 0}
     assert (rows["D1001"]["where"], rows["D1002"]["where"]) == (None, room.name)
+
+
+def test_cli_form_choices_mirror_the_domain():
+    from esp_tui.cli.tickets_cmd import FORMS
+    from esp_tui.domain.forms import FORM_NAMES
+
+    assert FORMS == FORM_NAMES
