@@ -25,8 +25,15 @@ class EspApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "esp-tui"
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit esp-tui (everything is saved)"),
+        Binding(
+            "question_mark",
+            "help",
+            "Help",
+            key_display="?",
+            id="help",
+            tooltip="Help: every key of this screen",
+        ),
     ]
 
     def __init__(

@@ -25,12 +25,13 @@ def screen_commands(app: EspApp, screen: Screen) -> Iterable[SystemCommand]:
     for key, active in screen.active_bindings.items():
         b = active.binding
         # Only our own bindings carry ids; Textual's built-ins (cursor keys...) stay out.
-        if not b.id or not b.description or b.id in seen:
+        label = b.tooltip or b.description
+        if not b.id or not label or b.id in seen:
             continue
         seen.add(b.id)
         where = "app" if active.node is app else ns
         yield SystemCommand(
-            f"{where}: {b.description.lower()}",
+            f"{where}: {label[0].lower()}{label[1:]}",
             f"key {b.key_display or key} · binding id {b.id}",
             partial(app.run_action, b.action, active.node),
         )

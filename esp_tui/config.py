@@ -43,6 +43,7 @@ class CohortSettings(_Strict):
     default_name: str = "ESP cohort"
     timezone: str = "local"
     days: int = Field(5, ge=1, le=14)
+    weekdays_only: bool = True
 
     @field_validator("timezone")
     @classmethod

@@ -24,6 +24,7 @@ def get_cohort(db: Database) -> Cohort | None:
         days=r["days"],
         schedule=Schedule.model_validate(json.loads(r["schedule_json"])),
         is_demo=bool(r["is_demo"]),
+        weekdays_only=bool(r["weekdays_only"]),
     )
 
 
@@ -31,11 +32,12 @@ def save_cohort(db: Database, cohort: Cohort) -> None:
     """Insert or replace the cohort row. Call inside db.atomic()."""
     db.execute(
         """INSERT INTO cohort (id, name, start_date, timezone, days, schedule_json, is_demo,
-                               created_at)
-           VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                               created_at, weekdays_only)
+           VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT(id) DO UPDATE SET name = excluded.name, start_date = excluded.start_date,
                timezone = excluded.timezone, days = excluded.days,
-               schedule_json = excluded.schedule_json, is_demo = excluded.is_demo""",
+               schedule_json = excluded.schedule_json, is_demo = excluded.is_demo,
+               weekdays_only = excluded.weekdays_only""",
         [
             cohort.name,
             cohort.start_date.isoformat(),
@@ -44,5 +46,6 @@ def save_cohort(db: Database, cohort: Cohort) -> None:
             cohort.schedule.model_dump_json(),
             int(cohort.is_demo),
             to_text(utcnow()),
+            int(cohort.weekdays_only),
         ],
     )

@@ -244,6 +244,12 @@ def m0005_sync(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0006_cohort_weekdays")
+def m0006_cohort_weekdays(db: Database) -> None:
+    # Cohort days are weekdays: a cohort starting on a Thursday runs Thu, Fri, Mon, Tue, Wed.
+    db.execute("ALTER TABLE cohort ADD COLUMN weekdays_only INTEGER NOT NULL DEFAULT 1")
+
+
 def migrate(db: Database) -> int:
     """Apply pending migrations (each in its own transaction); return the schema version."""
     if MIGRATIONS.pending(db):

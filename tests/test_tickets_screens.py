@@ -237,3 +237,23 @@ async def test_agent_screen_lists_the_agents_tickets(config, seeded_db, clock):
         await pilot.pause()
         text = str(app.screen.query_one("#agent-tickets", Static).render())
         assert t.id[:8] in text and "Carrier Ticket" in text and "draft" in text
+
+
+async def test_leaving_a_new_untouched_ticket_discards_it(seeded_db, config, clock):
+    """Opening the form by mistake must not leave a draft that blocks closing the day."""
+    from esp_tui.app import make_app
+    from esp_tui.services import tickets as tsvc
+
+    app = make_app(config, seeded_db, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("T")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("j", "enter")  # j moves in the pick list: Call Certification
+        await pilot.pause()
+        drafts = tsvc.list_tickets(seeded_db, status="draft")
+        assert [t.form for t in drafts] == ["call_certification"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert tsvc.list_tickets(seeded_db, status="draft") == []

@@ -235,11 +235,12 @@ def test_a_progress_refusal_rolls_the_submit_back(tdb, config):
     t = svc.create_ticket(tdb, "failed_carrier_cert_exam", "A1", extra, now=NOW)
     with pytest.raises(svc.TicketInvalid, match="allows"):
         svc.submit_ticket(tdb, config, t.id, now=NOW)
-    # ...and progress refuses a further attempt even when the form's number looks fine.
+    # ...and an attempt number that disagrees with the recorded attempts is refused too.
     again = {**GOOD["failed_carrier_cert_exam"], "attempt_no": "1"}
     t2 = svc.create_ticket(tdb, "failed_carrier_cert_exam", "A1", again, now=NOW)
-    with pytest.raises(svc.TicketInvalid, match="attempts at"):
+    with pytest.raises(svc.TicketInvalid, match="this one is attempt 4") as e:
         svc.submit_ticket(tdb, config, t2.id, now=NOW)
+    assert set(e.value.errors) == {"attempt_no"}
     assert svc.get_ticket(tdb, t2.id).status == "draft"
     assert progress_store.failed_count(tdb, "A1", "cert_aetna") == task.max_attempts
 
@@ -247,3 +248,19 @@ def test_a_progress_refusal_rolls_the_submit_back(tdb, config):
 def test_prefill_puts_today_in_date_fields_and_default_urgency():
     assert svc.prefill("call_certification", DAY1) == {"date": "2026-11-23"}
     assert svc.prefill("carrier_ticket", DAY1) == {"urgency": "normal"}
+
+
+def test_failed_exam_attempt_number_must_match_the_recorded_attempts(tdb, config):
+    first = {**GOOD["failed_carrier_cert_exam"], "attempt_no": "1"}
+    _submit(tdb, config, "failed_carrier_cert_exam", first)
+    # Typing 3 when only one attempt is recorded would show the wrong guide step.
+    wrong = {**GOOD["failed_carrier_cert_exam"], "attempt_no": "3"}
+    t = svc.create_ticket(tdb, "failed_carrier_cert_exam", "A1", wrong, now=NOW)
+    with pytest.raises(svc.TicketInvalid, match="1 attempt\\(s\\) are recorded"):
+        svc.submit_ticket(tdb, config, t.id, now=NOW)
+    assert progress_store.failed_count(tdb, "A1", "cert_aetna") == 1
+    # Left blank, it is filled with the next attempt number and the guide's step follows it.
+    blank = {k: v for k, v in GOOD["failed_carrier_cert_exam"].items() if k != "attempt_no"}
+    t = _submit(tdb, config, "failed_carrier_cert_exam", blank)
+    assert t.fields["attempt_no"] == 2
+    assert "CAP" in t.fields["next_step"]

@@ -37,7 +37,8 @@ class Schedule(BaseModel):
 
 
 class Cohort(BaseModel):
-    """A one-week ESP cohort: day 1 is `start_date`; days are consecutive calendar days."""
+    """A one-week ESP cohort: day 1 is `start_date`; the following days are the next weekdays
+    (Saturdays and Sundays are skipped unless `weekdays_only` is off)."""
 
     name: str
     start_date: date
@@ -45,6 +46,7 @@ class Cohort(BaseModel):
     days: int = COHORT_DAYS
     schedule: Schedule = Schedule()
     is_demo: bool = False
+    weekdays_only: bool = True
 
     @field_validator("name")
     @classmethod
@@ -54,20 +56,34 @@ class Cohort(BaseModel):
             raise ValueError("cohort name must not be empty")
         return v
 
+    def dates(self) -> list[date]:
+        """The calendar date of each cohort day, day 1 first."""
+        out = [self.start_date]
+        d = self.start_date
+        while len(out) < self.days:
+            d += timedelta(days=1)
+            if self.weekdays_only and d.weekday() >= 5:
+                continue
+            out.append(d)
+        return out
+
     def date_of(self, day: int) -> date:
         if not 1 <= day <= self.days:
             raise ValueError(f"day {day} is outside 1..{self.days}")
-        return self.start_date + timedelta(days=day - 1)
+        return self.dates()[day - 1]
 
     def day_of(self, on: date) -> int | None:
-        """The cohort day number of a date, or None outside the cohort week."""
-        n = (on - self.start_date).days + 1
-        return n if 1 <= n <= self.days else None
+        """The cohort day number of a date, or None outside the cohort's days (weekends too)."""
+        try:
+            return self.dates().index(on) + 1
+        except ValueError:
+            return None
 
     def current_day(self, today: date) -> int:
-        """The day the TL works on: today's number, clamped into 1..days."""
-        n = (today - self.start_date).days + 1
-        return min(max(n, 1), self.days)
+        """The day the TL works on: today's number; on a weekend inside the week, the last day
+        before it; clamped into 1..days."""
+        passed = sum(1 for d in self.dates() if d <= today)
+        return min(max(passed, 1), self.days)
 
 
 class Agent(BaseModel):

@@ -176,8 +176,8 @@ class AgentScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="agent_back"),
         Binding("n", "edit_note", "Note (day)", id="agent_note"),
-        Binding("left_square_bracket", "day(-1)", "Day", key_display="[", id="agent_prev_day"),
-        Binding("right_square_bracket", "day(1)", "Day", key_display="]", id="agent_next_day"),
+        Binding("left_square_bracket", "day(-1)", "Prev day", key_display="[", id="agent_prev_day"),
+        Binding("right_square_bracket", "day(1)", "Next day", key_display="]", id="agent_next_day"),
     ]
     DEFAULT_CSS = """
     AgentScreen #agent-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }

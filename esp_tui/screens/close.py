@@ -123,9 +123,12 @@ class CloseScreen(Screen[None]):
         self.query_one("#close-title", Static).update(f"Close day {day} · {state}")
         self.query_one("#checklist", Static).update("\n".join(summary_lines(result)))
         table = self.query_one("#gaps", DataTable)
+        row = table.cursor_row  # keep the TL's place after a jump and return
         table.clear()
         for i, gap in enumerate(result.gaps):
             table.add_row(_KIND_LABELS[gap.kind], gap.agent_id, gap.detail, key=str(i))
+        if result.gaps:
+            table.move_cursor(row=min(row, len(result.gaps) - 1))
         table.display = bool(result.gaps)
         if result.gaps:
             table.focus()
@@ -193,10 +196,15 @@ class CloseScreen(Screen[None]):
         if cohort is None:
             self.post_message(self.SyncFailed("no cohort yet: import a roster first"))
             return
+        # The worker thread gets its own SQLite connection: sharing the UI's connection would
+        # let a stamp typed during the sync land inside the sync's transaction.
+        from storage.db import connect as connect_db
+
+        db = connect_db(self.esp.db_path) if self.esp.db_path else self.esp.db
         try:
             target = connect(self.esp.config, os.environ)
             report = run_sync(
-                self.esp.db,
+                db,
                 self.esp.config,
                 cohort,
                 target,
@@ -208,6 +216,9 @@ class CloseScreen(Screen[None]):
         except (SheetsError, LayoutError) as err:
             self.post_message(self.SyncFailed(str(err)))
             return
+        finally:
+            if db is not self.esp.db:
+                db.close()
         self.post_message(self.SyncDone(report))
 
     def on_close_screen_sync_progress(self, message: SyncProgress) -> None:

@@ -134,6 +134,8 @@ class IntroScreen(Screen[None]):
         url = self.esp.config.intro.resources[i].url
         if url:
             self.app.open_url(url)
+            # No browser may open (remote shell): say what was tried; c copies it.
+            self.notify(f"opening {url} · c copies it")
 
     def action_copy_link(self) -> None:
         i = self._current()

@@ -20,6 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from esp_tui.widgets.pick_list import PickList
+
 T = TypeVar("T")
 
 # Validation: return None when the text is fine, else a one-line message shown under the input.
@@ -62,7 +64,7 @@ class PickOne(ModalScreen[T | None], Generic[T]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self._title, classes="prompt-title", markup=False)
-            yield OptionList(
+            yield PickList(
                 *(
                     Option(f"{i}  {label}" if i <= 9 else f"   {label}")
                     for i, (_, label) in enumerate(self._choices, start=1)

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from esp_tui.domain.rooms import MAIN_MEET, PURPOSE_LABELS, ROOM_PURPOSES, Room, short_duration
 from esp_tui.screens.ticket_form import ConfirmScreen
 from esp_tui.services import rooms as svc
+from esp_tui.widgets.pick_list import PickList
 from esp_tui.widgets.status_header import StatusHeader
 from storage.agents import get_agent
 
@@ -124,7 +125,7 @@ class MoveAgentScreen(ModalScreen[str | None]):
         options.append(Option("New side room…", id=NEW_ROOM))
         with Vertical():
             yield Static(f"[b]Move {name}[/b] — now in: {here}")
-            yield OptionList(*options)
+            yield PickList(*options)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

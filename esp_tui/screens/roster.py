@@ -44,14 +44,15 @@ Press q to quit.
 
 # (column key, label, width). Progress and Where are filled by other features.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("agent", "Agent", 19),
+    # Sized to fit a 100-column terminal; the agent screen shows everything in full.
+    ("agent", "Agent", 18),
     ("team", "Team", 5),
     ("in", "In", 5),
     ("out", "Out", 5),
-    ("flags", "Flags", 19),
-    ("pts", "Pts", 20),
-    ("progress", "Progress", 12),
-    ("where", "Where", 8),
+    ("flags", "Flags", 15),
+    ("pts", "Pts", 13),
+    ("progress", "Progress", 9),
+    ("where", "Where", 7),
     ("note", "Note", 4),
 )
 
@@ -111,7 +112,9 @@ def flags_cell(row: RosterRow) -> Text:
 def points_cell(row: RosterRow) -> Text:
     if row.step:
         style = _STEP_STYLE[0 if row.step_rank <= 1 else 1]
-        return Text(f"{_points(row.points)} {row.step}", style=style, no_wrap=True)
+        return Text(
+            f"{_points(row.points)} {row.step}", style=style, no_wrap=True, overflow="ellipsis"
+        )
     return Text(_points(row.points), style="dim" if row.points == 0 else "")
 
 
@@ -137,7 +140,14 @@ class RosterTable(DataTable):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="roster_down"),
         Binding("k", "cursor_up", "Up", show=False, id="roster_up"),
-        Binding("enter", "open_agent", "Agent", id="open_agent"),
+        Binding(
+            "enter",
+            "open_agent",
+            "Agent",
+            id="open_agent",
+            tooltip="Open the agent screen",
+            show=False,
+        ),
     ]
 
     def action_open_agent(self) -> None:
@@ -167,29 +177,154 @@ class RosterTable(DataTable):
 
 class RosterScreen(Screen[None]):
     BINDINGS: list[Binding] = [
-        Binding("i", "stamp_in", "In", id="stamp_in"),
-        Binding("o", "stamp_out", "Out", id="stamp_out"),
-        Binding("x", "mark_absent", "Absent", id="mark_absent"),
-        Binding("t", "stamp_at", "At time", id="stamp_at"),
-        Binding("u", "undo", "Undo", id="undo"),
-        Binding("n", "edit_note", "Note", id="edit_note"),
+        Binding("i", "stamp_in", "In", id="stamp_in", tooltip="Stamp the agent in now"),
+        Binding("o", "stamp_out", "Out", id="stamp_out", tooltip="Stamp the agent out now"),
+        Binding(
+            "x",
+            "mark_absent",
+            "Absent",
+            id="mark_absent",
+            tooltip="Mark the agent absent today (pick the kind)",
+        ),
+        Binding(
+            "t", "stamp_at", "At time", id="stamp_at", tooltip="Stamp in or out at a typed HH:MM"
+        ),
+        Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last stamp of this run"),
+        Binding(
+            "n", "edit_note", "Note", id="edit_note", tooltip="Edit the agent's note for the day"
+        ),
         # priority: handled as the key arrives, so letters typed right after it reach the box
-        Binding("slash", "filter", "Filter", key_display="/", id="filter", priority=True),
-        Binding("left_square_bracket", "prev_day", "Day", key_display="[", id="prev_day"),
-        Binding("right_square_bracket", "next_day", "Day", key_display="]", id="next_day"),
-        Binding("I", "bulk_in", "All in", key_display="I", id="bulk_in"),
-        Binding("M", "meet_import", "Meet report", key_display="M", id="meet_import", show=False),
-        Binding("p", "open_tasks", "Tasks", id="open_tasks"),
-        Binding("r", "raise_flag", "Flag", id="raise_flag"),
-        Binding("P", "open_progress", "Progress", key_display="P", id="open_progress"),
-        Binding("F", "open_flags", "Flags", key_display="F", id="open_flags", show=False),
-        Binding("D", "open_intro", "Day-1 intro", key_display="D", id="open_intro", show=False),
-        Binding("w", "troubleshoot", "Troubleshoot", id="troubleshoot"),
-        Binding("T", "open_tickets", "Tickets", key_display="T", id="open_tickets"),
-        Binding("m", "move_agent", "Move", id="move_agent"),
-        Binding("R", "open_rooms", "Rooms", key_display="R", id="open_rooms", show=False),
-        Binding("s", "set_status", "TL status", id="set_status"),
-        Binding("c", "close_day", "Close day", id="close_day"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            key_display="/",
+            id="filter",
+            tooltip="Filter by name, id or team",
+            priority=True,
+        ),
+        Binding(
+            "left_square_bracket",
+            "prev_day",
+            "Prev day",
+            key_display="[",
+            id="prev_day",
+            tooltip="View the previous day",
+            show=False,
+        ),
+        Binding(
+            "right_square_bracket",
+            "next_day",
+            "Next day",
+            key_display="]",
+            id="next_day",
+            tooltip="View the next day",
+            show=False,
+        ),
+        Binding(
+            "I",
+            "bulk_in",
+            "All in",
+            key_display="I",
+            id="bulk_in",
+            tooltip="Mark everyone without a stamp as in at the scheduled start",
+            show=False,
+        ),
+        Binding(
+            "M",
+            "meet_import",
+            "Meet report",
+            key_display="M",
+            id="meet_import",
+            tooltip="Review a Google Meet attendance report",
+            show=False,
+        ),
+        Binding(
+            "p",
+            "open_tasks",
+            "Tasks",
+            id="open_tasks",
+            tooltip="Open the agent's task list",
+            show=False,
+        ),
+        Binding(
+            "r", "raise_flag", "Flag", id="raise_flag", tooltip="Raise a red flag for the agent"
+        ),
+        Binding(
+            "P",
+            "open_progress",
+            "Progress",
+            key_display="P",
+            id="open_progress",
+            tooltip="Progress of the whole cohort",
+            show=False,
+        ),
+        Binding(
+            "F",
+            "open_flags",
+            "Flags",
+            key_display="F",
+            id="open_flags",
+            tooltip="Red flags and CAPs",
+            show=False,
+        ),
+        Binding(
+            "D",
+            "open_intro",
+            "Day-1 intro",
+            key_display="D",
+            id="open_intro",
+            tooltip="Day-1 intro checklist and timer",
+            show=False,
+        ),
+        Binding(
+            "w",
+            "troubleshoot",
+            "Troubleshoot",
+            id="troubleshoot",
+            tooltip="Troubleshoot the agent's technical issue step by step",
+        ),
+        Binding(
+            "T",
+            "open_tickets",
+            "Tickets",
+            key_display="T",
+            id="open_tickets",
+            tooltip="Tickets: the four forms",
+            show=False,
+        ),
+        Binding(
+            "m",
+            "move_agent",
+            "Move",
+            id="move_agent",
+            tooltip="Move the agent to a side room or back",
+            show=False,
+        ),
+        Binding(
+            "R",
+            "open_rooms",
+            "Rooms",
+            key_display="R",
+            id="open_rooms",
+            tooltip="Side Meets (rooms)",
+            show=False,
+        ),
+        Binding(
+            "s",
+            "set_status",
+            "TL status",
+            id="set_status",
+            tooltip="Set your availability (TL status)",
+            show=False,
+        ),
+        Binding(
+            "c",
+            "close_day",
+            "Close day",
+            id="close_day",
+            tooltip="Close the day: readiness checklist and sync",
+        ),
     ]
     DEFAULT_CSS = """
     RosterScreen #daybar { height: 1; padding: 0 1; background: $boost; }
@@ -567,6 +702,24 @@ class RosterScreen(Screen[None]):
         if not self.filter_text:
             event.input.remove_class("shown")
         self.query_one(RosterTable).focus()
+
+    def jump_to_agent(self, agent_id: str) -> None:
+        """Put the cursor on an agent (the palette's "jump to agent"), clearing a filter that
+        hides them."""
+        table = self.query_one(RosterTable)
+        if self.filter_text and agent_id not in self._painted:
+            box = self.query_one("#filter", Input)
+            box.value = ""
+            box.remove_class("shown")
+            self.filter_text = ""
+            self._rebuild_table()
+        try:
+            row = table.get_row_index(agent_id)
+        except Exception:  # unknown or inactive agent: nothing to jump to
+            self.app.notify(f"{agent_id} is not on the roster", severity="warning")
+            return
+        table.move_cursor(row=row)
+        table.focus()
 
     def on_key(self, event) -> None:
         box = self.query_one("#filter", Input)

@@ -80,10 +80,14 @@ class TicketFormScreen(Screen[None]):
     TicketFormScreen #ticket-computed { padding: 0 1; height: auto; color: $success; }
     """
 
-    def __init__(self, ticket_id: str) -> None:
+    def __init__(self, ticket_id: str, *, new: bool = False) -> None:
         super().__init__()
         self.ticket_id = ticket_id
         self._saved: dict[str, str] = {}
+        # A ticket just created from the Tickets screen: leaving it untouched discards it, so an
+        # opened-by-mistake form does not sit as a draft that blocks the close of the day.
+        self._new = new
+        self._ever_saved = False
 
     @property
     def esp(self) -> EspApp:
@@ -213,6 +217,7 @@ class TicketFormScreen(Screen[None]):
             self.notify(str(e), severity="error")
             return False
         self._saved = self.values()
+        self._ever_saved = True
         self.show_errors(svc.field_errors(self.esp.config, ticket.form, values, partial=True))
         self._refresh_title()
         self.esp.refresh_header()
@@ -243,21 +248,40 @@ class TicketFormScreen(Screen[None]):
             self.notify(str(e), severity="error")
             return
         self.esp.refresh_header()
-        self.notify(f"{FORM_LABELS[ticket.form]} submitted.")
+        # Say what the submit decided (the call-cert result, the guide's next step) at once.
+        detail = ""
+        if ticket.fields.get("result"):
+            detail = f" Result: {ticket.fields['result']}."
+        elif ticket.fields.get("next_step"):
+            detail = f" Next: {ticket.fields['next_step']}"
+        self.notify(f"{FORM_LABELS[ticket.form]} submitted.{detail}", timeout=8)
         self.dismiss(None)
 
+    def _discard_new(self) -> None:
+        svc.delete_draft(self.esp.db, self.ticket_id)
+        self.esp.refresh_header()
+        self.notify("New ticket discarded (nothing was saved).")
+
     def action_back(self) -> None:
+        unsaved_new = self._new and not self._ever_saved
         if not self.is_dirty():
+            if unsaved_new:
+                self._discard_new()
             self.dismiss(None)
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
+                if unsaved_new:
+                    self._discard_new()
                 self.dismiss(None)
 
-        self.app.push_screen(
-            ConfirmScreen("Leave without saving? Your changes to this ticket are lost."), answered
+        question = (
+            "Discard this new ticket? Nothing has been saved."
+            if unsaved_new
+            else "Leave without saving? The draft keeps what was last saved."
         )
+        self.app.push_screen(ConfirmScreen(question), answered)
 
 
 def _text(value: Any) -> str:

@@ -16,6 +16,7 @@ from esp_tui.domain.tickets import TICKET_STATUSES, Ticket
 from esp_tui.screens.agent import AgentSection
 from esp_tui.screens.ticket_form import ConfirmScreen, TicketFormScreen
 from esp_tui.services import tickets as svc
+from esp_tui.widgets.pick_list import PickList
 from esp_tui.widgets.status_header import StatusHeader
 from storage.agents import get_agent, list_agents
 
@@ -52,7 +53,7 @@ class NewTicketScreen(ModalScreen[tuple[str, str] | None]):
         with Vertical():
             yield Static("[b]New ticket[/b] — pick the form, enter creates a draft")
             yield Input(self._agent_id, placeholder="agent id", id="new-agent", compact=True)
-            yield OptionList(*(Option(FORM_LABELS[f], id=f) for f in FORM_NAMES), id="new-forms")
+            yield PickList(*(Option(FORM_LABELS[f], id=f) for f in FORM_NAMES), id="new-forms")
             yield Static("", id="new-error")
 
     def on_mount(self) -> None:
@@ -208,12 +209,12 @@ class TicketsScreen(Screen[None]):
                 return
             self.esp.refresh_header()
             self.reload(select=ticket.id)
-            self._edit(ticket.id)
+            self._edit(ticket.id, new=True)
 
         self.app.push_screen(modal, picked)
 
-    def _edit(self, ticket_id: str) -> None:
-        self.app.push_screen(TicketFormScreen(ticket_id), lambda _: self.reload())
+    def _edit(self, ticket_id: str, *, new: bool = False) -> None:
+        self.app.push_screen(TicketFormScreen(ticket_id, new=new), lambda _: self.reload())
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

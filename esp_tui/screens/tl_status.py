@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from esp_tui.domain.rooms import TlStatus, chat_message
 from esp_tui.services import rooms as rooms_svc
 from esp_tui.services import tl_status as svc
+from esp_tui.widgets.pick_list import PickList
 from storage.agents import get_agent
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class TlStatusScreen(ModalScreen[TlStatus | None]):
         now_text = "not set today" if current is None else current.status
         with Vertical():
             yield Static(f"[b]TL status[/b] — now: {now_text}. enter sets it; esc cancels")
-            yield OptionList(*self._options(), id="tl-choice")
+            yield PickList(*self._options(), id="tl-choice")
             with Horizontal():
                 yield Label("Minutes")
                 yield Input("10", id="tl-minutes", compact=True, placeholder="e.g. 10")

@@ -28,7 +28,7 @@ def header_parts(db: Database, config: Config, now: datetime) -> list[str]:
 
 
 def synced_segment(db: Database, now: datetime) -> str | None:
-    """"synced 17:32" after the last sync the sheet accepted (with the date if not today)."""
+    """ "synced 17:32" after the last sync the sheet accepted (with the date if not today)."""
     from storage.sync import last_run
 
     run = last_run(db)

@@ -30,6 +30,7 @@ def cohort_from_config(config: Config, name: str, start: date, *, is_demo: bool 
         days=config.cohort.days,
         schedule=config.schedule.to_schedule(),
         is_demo=is_demo,
+        weekdays_only=config.cohort.weekdays_only,
     )
 
 

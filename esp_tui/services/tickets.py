@@ -225,6 +225,8 @@ def submit_ticket(db: Database, config: Config, ticket_id: str, *, now: datetime
     """
     with db.atomic():
         t = _draft(db, ticket_id)
+        if t.form == "failed_carrier_cert_exam":
+            t = _check_attempt_no(db, t)
         model, errors = _validate(config, t.form, t.fields)
         if model is None:
             raise TicketInvalid(errors, f"{FORM_LABELS[t.form]} {t.id[:8]}")
@@ -238,6 +240,29 @@ def submit_ticket(db: Database, config: Config, ticket_id: str, *, now: datetime
         )
         store.save_ticket(db, t)
         _apply_progress(db, config, t, model, now)
+    return t
+
+
+def _check_attempt_no(db: Database, t: Ticket) -> Ticket:
+    """A failed exam's attempt number must be the next one progress will record (a blank one is
+    filled in), so the form and the tracker never disagree on which step of the guide applies."""
+    from storage.progress import list_attempts
+
+    task_key = str(t.fields.get("task_key") or "").strip()
+    if not task_key:
+        return t  # validation names the missing task
+    expected = len(list_attempts(db, agent_id=t.agent_id, task_key=task_key)) + 1
+    given = str(t.fields.get("attempt_no") or "").strip()
+    if not given:
+        return t.model_copy(update={"fields": {**t.fields, "attempt_no": str(expected)}})
+    if given.isdigit() and int(given) >= 1 and int(given) != expected:
+        raise TicketInvalid(
+            {
+                "attempt_no": f"{expected - 1} attempt(s) are recorded for {t.agent_id} on "
+                f"{task_key}: this one is attempt {expected}"
+            },
+            f"{FORM_LABELS[t.form]} {t.id[:8]}",
+        )
     return t
 
 

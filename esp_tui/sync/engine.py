@@ -234,12 +234,19 @@ class SyncReport:
         }
 
     def summary(self) -> str:
-        verb = "would write" if self.outcome == "dry-run" else "wrote"
+        dry = self.outcome == "dry-run"
+        verb = "would write" if dry else "wrote"
+        # A dry run reads but never writes, so it costs one request less than the real sync.
+        reads = " (reads only)" if dry else ""
         text = (
-            f"{verb} {self.cells_written} cells ({self.rows_appended} new rows) in "
-            f"{self.requests} requests; {len(self.conflicts)} conflicts"
+            f"{verb} {_n(self.cells_written, 'cell')} ({_n(self.rows_appended, 'new row')}) in "
+            f"{_n(self.requests, 'request')}{reads}; {_n(len(self.conflicts), 'conflict')}"
         )
         return text + (f", {self.resolved} resolved" if self.resolved else "")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass
