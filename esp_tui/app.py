@@ -13,7 +13,6 @@ from textual.screen import Screen
 
 from esp_tui.config import Config
 from esp_tui.domain.models import Cohort
-from esp_tui.screens.help import HelpScreen, binding_rows
 from esp_tui.screens.roster import RosterScreen
 from esp_tui.services.clock import Clock, cohort_zone, system_clock
 from esp_tui.widgets.status_header import StatusHeader
@@ -100,6 +99,8 @@ class EspApp(App[None]):
 
     # -- actions ----------------------------------------------------------------------------
     def action_help(self) -> None:
+        from esp_tui.screens.help import HelpScreen, binding_rows
+
         self.push_screen(HelpScreen(binding_rows(self.screen.active_bindings)))
 
 

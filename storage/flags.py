@@ -12,7 +12,7 @@ from storage.clock import from_text, to_text
 
 
 class Cap(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     id: int
     agent_id: str
@@ -23,7 +23,7 @@ class Cap(BaseModel):
 
 
 class RedFlag(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     id: int
     agent_id: str

@@ -16,7 +16,7 @@ class ExamAttempt(BaseModel):
     """One graded attempt at an exam, a cert or the call certification (score None when the
     attempt has no single score, e.g. a call certification decided over several calls)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     id: int
     agent_id: str

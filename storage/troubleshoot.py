@@ -19,7 +19,7 @@ _COLS = "id, agent_id, tree, state_json, outcome, ticket_id, started_at, updated
 class TroubleshootSession(BaseModel):
     """A stored walk. `state` is the wizard engine's `to_state()`; outcome None = still open."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     id: str
     agent_id: str

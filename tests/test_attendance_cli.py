@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 import time_machine
@@ -12,13 +13,16 @@ from storage.attendance import all_events, event_count
 from storage.notes import get_note
 from tests.conftest import FIXED_NOW
 
+DAY1_1730 = "2026-11-23 22:30Z"  # 17:30 New York, day 1: after the day's typed times
+DAY2_1000 = "2026-11-24 15:00Z"  # 10:00 New York, day 2
+
 
 @pytest.fixture
 def cli(seeded_db, db_path, capsys):
-    """Run the CLI on the seeded DB at FIXED_NOW (09:14 New York, day 1)."""
+    """Run the CLI on the seeded DB at FIXED_NOW (09:14 New York, day 1), or at `now`."""
 
-    def run(*argv: str) -> tuple[int, str, str]:
-        with time_machine.travel(FIXED_NOW, tick=False):
+    def run(*argv: str, now: datetime | str = FIXED_NOW) -> tuple[int, str, str]:
+        with time_machine.travel(now, tick=False):
             code = main(["--db", str(db_path), *argv])
         out, err = capsys.readouterr()
         return code, out, err
@@ -29,7 +33,7 @@ def cli(seeded_db, db_path, capsys):
 def test_stamp_in_now_out_at_and_absent_with_kind(cli, seeded_db):
     code, out, _ = cli("stamp", "D1001", "in")
     assert code == 0 and out.startswith("Kai Everly · in 09:14 · late 10+  (day 1, event #")
-    code, out, _ = cli("stamp", "D1001", "out", "--at", "16:45")
+    code, out, _ = cli("stamp", "D1001", "out", "--at", "16:45", now=DAY1_1730)
     assert code == 0 and "out 16:45" in out and "early 10+" in out
     code, out, _ = cli("stamp", "D1002", "absent", "--kind", "ncns", "--day", "2")
     assert code == 0 and out.startswith("Morgan Underhill · day 2 · absent ncns")
@@ -68,6 +72,45 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(cli, seeded_db, argv
     assert err.startswith("esp-tui: error: ") and message in err and err.count("\n") == 1
     assert event_count(seeded_db) == 0
     assert seeded_db.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ("stamp", "D1001", "in", "--at", "12:59"),
+            "esp-tui: error: at '12:59': day 1 12:59 is in the future (now Mon 09:14)\n",
+        ),
+        (("stamp", "D1001", "out", "--at", "16:50"), "day 1 16:50 is in the future"),
+        (("stamp", "D1001", "in", "--day", "2"), "day 2: day 2 09:14 is in the future"),
+        (("stamp", "D1001", "in", "--at", "08:00", "--day", "3"), "day 3 08:00 is in the future"),
+    ],
+)
+def test_a_future_stamp_exits_2_and_writes_nothing(cli, seeded_db, argv, message):
+    code, out, err = cli(*argv)
+    assert code == 2 and out == ""
+    assert err.startswith("esp-tui: error: ") and message in err and err.count("\n") == 1
+    assert event_count(seeded_db) == 0
+
+
+def test_an_absence_ahead_is_allowed_but_an_out_before_the_first_in_is_not(cli, seeded_db):
+    code, out, _ = cli("stamp", "D1001", "absent", "--kind", "excused", "--day", "3")
+    assert code == 0 and out.startswith("Kai Everly · day 3 · absent excused")
+    assert cli("stamp", "D1002", "in", "--at", "09:05")[0] == 0
+    code, _, err = cli("stamp", "D1002", "out", "--at", "08:30")
+    assert code == 2
+    assert err == (
+        "esp-tui: error: at '08:30': out 08:30 is before Morgan Underhill's first in 09:05"
+        " on day 1\n"
+    )
+    assert [e.kind for e in all_events(seeded_db)] == ["absent", "in"]
+
+
+def test_stamping_in_while_already_in_says_so(cli, seeded_db):
+    assert cli("stamp", "D1001", "in", "--at", "09:02")[0] == 0
+    code, out, _ = cli("stamp", "D1001", "in")
+    assert code == 0 and out.startswith("Kai Everly · in 09:14 · already in since 09:02  (day 1")
+    assert [e.kind for e in all_events(seeded_db)] == ["in", "in"]
 
 
 def test_a_day_number_that_is_not_a_number_is_a_usage_error(cli):
@@ -129,7 +172,7 @@ def test_stamp_import_on_a_finished_day_adds_the_outs(seeded_db, db_path, tmp_pa
 
 def test_roster_list_json_gains_days_and_points(cli):
     cli("stamp", "D1001", "absent", "--kind", "ncns")
-    cli("stamp", "D1002", "in", "--at", "09:00", "--day", "2")
+    cli("stamp", "D1002", "in", "--at", "09:00", "--day", "2", now=DAY2_1000)
     cli("note", "D1002", "great start", "--day", "2")
     code, out, _ = cli("roster", "list", "--json")
     assert code == 0

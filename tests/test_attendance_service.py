@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from esp_tui.config import build_config
+from esp_tui.domain.attendance import effective_events
 from esp_tui.domain.models import Agent
 from esp_tui.services import attendance as svc
 from esp_tui.services.demo import seed_demo
@@ -31,6 +32,11 @@ KAI = "D1001"  # Kai Everly
 
 def ny(d: date, hh: int, mm: int, ss: int = 0) -> datetime:
     return datetime.combine(d, time(hh, mm, ss), tzinfo=NY)
+
+
+# Day 1 at 23:00 New York: every typed time of day 1 is in the past (a stamp records what
+# happened; FIXED_NOW, 09:14, would refuse the afternoon times these tests type).
+DAY1_EVENING = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -71,19 +77,20 @@ def test_stamp_in_now_is_committed_in_utc_and_toasted(seeded_db, config, cohort)
     ],
 )
 def test_typed_times_hit_the_policy_edges(seeded_db, config, cohort, kind, hhmm, flags):
-    result = stamp(seeded_db, config, cohort, kind, at=hhmm)
+    result = stamp(seeded_db, config, cohort, kind, at=hhmm, now=DAY1_EVENING)
     assert result.view.flags == flags
     assert (result.view.in_local if kind == "in" else result.view.out_local) == hhmm
 
 
 def test_several_ins_and_outs_first_in_last_out_and_time_away(seeded_db, config, cohort):
     for kind, hhmm in [("in", "08:58"), ("out", "12:00"), ("in", "12:45"), ("out", "17:00")]:
-        last = stamp(seeded_db, config, cohort, kind, at=hhmm)
+        last = stamp(seeded_db, config, cohort, kind, at=hhmm, now=DAY1_EVENING)
     v = last.view
     assert (v.in_local, v.out_local, v.flags) == ("08:58", "17:00", ())
     assert v.away == timedelta(minutes=45)
     # a later `in` that is not the first says so in the toast
-    assert "first in stays 08:58" in stamp(seeded_db, config, cohort, "in", at="13:00").message
+    late_in = stamp(seeded_db, config, cohort, "in", at="13:00", now=DAY1_EVENING)
+    assert "first in stays 08:58" in late_in.message
 
 
 def test_absent_kinds_earn_their_points_and_the_ladder_step(seeded_db, config, cohort):
@@ -92,7 +99,7 @@ def test_absent_kinds_earn_their_points_and_the_ladder_step(seeded_db, config, c
     assert r.view.badges == ("ABSENT ncns",) and r.view.points == 2.0
     stamp(seeded_db, config, cohort, "absent", day=2, absence_kind="absent")
     stamp(seeded_db, config, cohort, "absent", day=3, absence_kind="excused")
-    stamp(seeded_db, config, cohort, "in", day=4, at="13:30")
+    stamp(seeded_db, config, cohort, "in", day=4, at="13:30", now=DAY1_EVENING + timedelta(days=3))
     week = svc.agent_week(seeded_db, config, cohort, KAI, FIXED_NOW)
     assert [d.points for d in week.days] == [2.0, 1.0, 0.0, 1.0, 0.0]
     assert week.points == 4.0 and week.step is not None and week.step.name == "written CAP"
@@ -100,11 +107,11 @@ def test_absent_kinds_earn_their_points_and_the_ladder_step(seeded_db, config, c
 
 def test_an_in_clears_an_absence_mark_but_not_unresponsive(seeded_db, config, cohort):
     stamp(seeded_db, config, cohort, "absent", absence_kind="ncns")
-    r = stamp(seeded_db, config, cohort, "in", at="10:45")
+    r = stamp(seeded_db, config, cohort, "in", at="10:45", now=DAY1_EVENING)
     assert r.view.flags == ("late_10m",) and r.message.endswith("absence mark cleared")
     assert len(r.action.event_ids) == 2  # the in and the undo of the mark: one action
     stamp(seeded_db, config, cohort, "absent", absence_kind="unresponsive")
-    r = stamp(seeded_db, config, cohort, "in", at="14:00")
+    r = stamp(seeded_db, config, cohort, "in", at="14:00", now=DAY1_EVENING)
     assert r.view.badges == ("ABSENT unresponsive",) and len(r.action.event_ids) == 1
 
 
@@ -117,10 +124,10 @@ def test_a_day_without_a_stamp_is_absent_only_once_it_is_over(seeded_db, config,
 
 
 def test_stamping_another_day_uses_now_wall_time_on_that_day(seeded_db, config, cohort):
-    r = stamp(seeded_db, config, cohort, "in", day=3)
-    assert r.message == "Kai Everly · day 3 · in 09:14 · late 10+"
+    r = stamp(seeded_db, config, cohort, "in", day=1, now=FIXED_NOW + timedelta(days=2))
+    assert r.message == "Kai Everly · day 1 · in 09:14 · late 10+"
     ev = all_events(seeded_db)[-1]
-    assert ev.at == ny(DAY1 + timedelta(days=2), 9, 14).astimezone(UTC)
+    assert ev.at == ny(DAY1, 9, 14).astimezone(UTC)
 
 
 @pytest.mark.parametrize(
@@ -146,6 +153,63 @@ def test_bad_input_is_one_clear_error_and_writes_nothing(
     assert event_count(seeded_db) == before
 
 
+# --- a stamp records what happened: no future, no out before the first in -----
+
+
+@pytest.mark.parametrize(
+    ("kind", "kw", "message"),
+    [
+        ("in", {"at": "12:59"}, r"^at '12:59': day 1 12:59 is in the future \(now Mon 09:14\)$"),
+        ("out", {"at": "16:50"}, r"^at '16:50': day 1 16:50 is in the future \(now Mon 09:14\)$"),
+        ("in", {"at": "9:16"}, r"^at '9:16': day 1 09:16 is in the future"),  # past the slack
+        ("in", {"at": "08:00", "day": 2}, r"^at '08:00': day 2 08:00 is in the future"),
+        ("in", {"day": 3}, r"^day 3: day 3 09:14 is in the future \(now Mon 09:14\)$"),
+        ("out", {"at": ny(DAY1, 10, 0)}, r"^at 10:00: day 1 10:00 is in the future"),
+    ],
+)
+def test_a_future_in_or_out_is_refused_and_writes_nothing(
+    seeded_db, config, cohort, kind, kw, message
+):
+    before = event_count(seeded_db)
+    with pytest.raises(svc.AttendanceError, match=message):
+        stamp(seeded_db, config, cohort, kind, **kw)
+    assert event_count(seeded_db) == before
+
+
+@pytest.mark.parametrize("hhmm", ["09:14", "9:15"])  # now, and within the one-minute slack
+def test_a_time_up_to_a_minute_ahead_is_now(seeded_db, config, cohort, hhmm):
+    assert stamp(seeded_db, config, cohort, "in", at=hhmm).view.in_local == hhmm.zfill(5)
+
+
+def test_an_absence_can_be_marked_ahead_for_a_later_day(seeded_db, config, cohort):
+    r = stamp(seeded_db, config, cohort, "absent", day=4, absence_kind="excused")
+    assert r.message == "Kai Everly · day 4 · absent excused" and event_count(seeded_db) == 1
+
+
+def test_an_out_before_the_days_first_in_is_refused(seeded_db, config, cohort):
+    stamp(seeded_db, config, cohort, "in", at="09:05")
+    with pytest.raises(
+        svc.AttendanceError, match=r"^at '08:30': out 08:30 is before Kai Everly's first in 09:05"
+    ):
+        stamp(seeded_db, config, cohort, "out", at="08:30")
+    assert event_count(seeded_db) == 1
+    # at the first in is not before it; an out with no in at all is still taken
+    assert stamp(seeded_db, config, cohort, "out", at="09:05").view.out_local == "09:05"
+    assert stamp(seeded_db, config, cohort, "out", "D1002", at="08:30").view.out_local == "08:30"
+
+
+def test_an_in_while_already_in_is_kept_and_says_since_when(seeded_db, config, cohort):
+    first = stamp(seeded_db, config, cohort, "in", at="09:02")
+    assert "already in" not in first.message
+    again = stamp(seeded_db, config, cohort, "in", at="09:12")
+    assert again.message == "Kai Everly · in 09:12 · already in since 09:02"
+    assert again.view.in_local == "09:02" and event_count(seeded_db) == 2
+    # after an out, an in is a return, not "already in"
+    stamp(seeded_db, config, cohort, "out", at="09:13")
+    back = stamp(seeded_db, config, cohort, "in")
+    assert back.message == "Kai Everly · in 09:14 · first in stays 09:02"
+
+
 # --- undo and bulk -----
 
 
@@ -163,9 +227,10 @@ def test_undo_appends_undo_events_and_restores_the_view(seeded_db, config, cohor
 
 
 def test_bulk_in_marks_only_agents_without_a_stamp_and_undoes_as_one(seeded_db, config, cohort):
-    stamp(seeded_db, config, cohort, "in", "D1002", at="09:20")
+    later = ny(DAY1, 9, 45)
+    stamp(seeded_db, config, cohort, "in", "D1002", at="09:20", now=later)
     stamp(seeded_db, config, cohort, "absent", "D1003", absence_kind="ncns")
-    undone = stamp(seeded_db, config, cohort, "in", "D1004", at="09:30")
+    undone = stamp(seeded_db, config, cohort, "in", "D1004", at="09:30", now=later)
     svc.undo(seeded_db, undone.action, FIXED_NOW)  # an undone stamp is no stamp
     action = svc.bulk_in(seeded_db, config, cohort, 1, FIXED_NOW)
     assert len(action.event_ids) == 22 and set(action.agent_ids).isdisjoint({"D1002", "D1003"})
@@ -257,10 +322,11 @@ def test_roster_rows_carry_attendance_and_policy(seeded_db, config, cohort):
 
 
 def test_roster_report_days_and_points_shape(seeded_db, config, cohort):
-    stamp(seeded_db, config, cohort, "in", at="09:12")
-    stamp(seeded_db, config, cohort, "out", at="16:55")
+    now = ny(DAY1, 16, 58)  # after the out, before the day is over (D1002 is not absent yet)
+    stamp(seeded_db, config, cohort, "in", at="09:12", now=now)
+    stamp(seeded_db, config, cohort, "out", at="16:55", now=now)
     svc.set_note(seeded_db, cohort, KAI, 1, "ok")
-    report = {r["agent_id"]: r for r in roster_report(seeded_db, config, now=FIXED_NOW)}
+    report = {r["agent_id"]: r for r in roster_report(seeded_db, config, now=now)}
     kai = report[KAI]
     assert kai["days"]["1"] == {"in": "09:12", "out": "16:55", "flags": ["late_10m"], "note": "ok"}
     assert set(kai["days"]) == {"1", "2", "3", "4", "5"}
@@ -347,17 +413,26 @@ _ops = st.lists(
 @given(ops=_ops)
 def test_undoing_every_action_in_reverse_leaves_an_empty_day(tmp_path_factory, ops):
     db, config, cohort = _dst_db(tmp_path_factory.mktemp("p"), DAY1)
-    now = ny(DAY1, 12, 0)
+    now = ny(DAY1, 19, 30)  # after every typed time: none is in the future
     actions = []
     for kind, minute in ops:
         hhmm = f"{minute // 60:02d}:{minute % 60:02d}"
         kw = {"absence_kind": "ncns"} if kind == "absent" else {"at": hhmm}
+        ins = [e.at for e in effective_events(all_events(db)) if e.kind == "in"]
+        before = event_count(db)
+        if kind == "out" and ins and ny(DAY1, minute // 60, minute % 60) < min(ins):
+            with pytest.raises(svc.AttendanceError, match="before Ann Example's first in"):
+                svc.stamp(db, config, cohort, "A1", kind, day=1, now=now, **kw)
+            assert event_count(db) == before
+            continue
         r = svc.stamp(db, config, cohort, "A1", kind, day=1, now=now, **kw)
         actions.append(r.action)
         # the repainted view always equals a fresh read
         assert r.view == svc.day_view(db, config, cohort, "A1", 1, now)
     for action in reversed(actions):
         svc.undo(db, action, now)
-    v = svc.day_view(db, config, cohort, "A1", 1, now)
+    v = svc.day_view(db, config, cohort, "A1", 1, ny(DAY1, 12, 0))
     assert (v.in_local, v.out_local, v.flags, v.has_stamp) == (None, None, (), False)
+    v = svc.day_view(db, config, cohort, "A1", 1, now)  # the day is over: empty is absent
+    assert (v.in_local, v.out_local, v.flags, v.has_stamp) == (None, None, ("absent",), False)
     db.close()

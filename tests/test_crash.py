@@ -34,7 +34,7 @@ from storage.db import connect
 db = connect(Path(sys.argv[1]))
 config = build_config({"cohort": {"timezone": "America/New_York"}}, "crash")
 cohort = get_cohort(db)
-now = datetime(2026, 11, 23, 14, 14, tzinfo=timezone.utc)
+now = datetime(2026, 11, 28, 4, 0, tzinfo=timezone.utc)  # Fri 23:00 NY: days 1-5 are all past
 agents = [f"D{1000 + i}" for i in range(1, 25)]
 print("ready", flush=True)
 n = 0

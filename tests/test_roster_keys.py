@@ -126,7 +126,8 @@ async def test_x_picks_an_absence_kind_and_escape_writes_nothing(app, seeded_db)
         assert [e.absence_kind for e in all_events(seeded_db)] == ["ncns", "excused"]
 
 
-async def test_t_stamps_at_a_typed_time_and_refuses_a_bad_one(app, seeded_db):
+async def test_t_stamps_at_a_typed_time_and_refuses_a_bad_one(app, seeded_db, clock):
+    clock.now = FIXED_NOW + timedelta(hours=7, minutes=36)  # 16:50 in New York, day 1
     async with app.run_test(size=(120, 40)) as pilot:
         await goto(pilot, app, KAI)
         await pilot.press("t")
@@ -143,6 +144,24 @@ async def test_t_stamps_at_a_typed_time_and_refuses_a_bad_one(app, seeded_db):
         await pilot.press("t", "enter", *"16:30", "enter")  # "out" is now the default
         row = cells(app, KAI)
         assert (row["out"], row["flags"]) == ("16:30", "EARLY 10+")
+
+
+async def test_t_refuses_a_future_time_and_i_says_already_in(app, seeded_db):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await goto(pilot, app, KAI)
+        await pilot.press("t", "enter", *"12:59", "enter")  # it is 09:14
+        assert isinstance(app.screen, RosterScreen)
+        assert event_count(seeded_db) == 0 and cells(app, KAI)["in"] == "-"
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors == ["at '12:59': day 1 12:59 is in the future (now Mon 09:14)"]
+        await pilot.press("t", "enter", *"9:02", "enter")
+        await pilot.press("i")  # already in: kept, and the toast says since when
+        assert "Kai Everly · in 09:14 · already in since 09:02" in toasts(app)
+        assert [e.kind for e in all_events(seeded_db)] == ["in", "in"]
+        await pilot.press("t", "enter", *"8:30", "enter")  # "out" (the default): before the in
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors[-1] == "at '8:30': out 08:30 is before Kai Everly's first in 09:02 on day 1"
+        assert event_count(seeded_db) == 2
 
 
 async def test_u_is_a_stack_of_this_runs_actions(app, seeded_db):
@@ -196,11 +215,12 @@ async def test_slash_filters_by_name_id_or_team(app, seeded_db):
         assert table.row_count == 1 and app.screen.selected_agent_id() == "D1022"
 
 
-async def test_brackets_switch_day_and_stamping_another_day_asks(app, seeded_db):
+async def test_brackets_switch_day_and_stamping_another_day_asks(app, seeded_db, clock):
+    clock.now = FIXED_NOW + timedelta(days=1)  # 09:14 on day 2: day 1 is in the past
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("right_square_bracket")
+        await pilot.press("left_square_bracket")
         bar = str(app.screen.query_one("#daybar").render())
-        assert bar.startswith("Day 2 of 5 · Tue 24 Nov") and "not today" in bar
+        assert bar.startswith("Day 1 of 5 · Mon 23 Nov") and "not today" in bar
         await goto(pilot, app, KAI)
         await pilot.press("i")
         assert isinstance(app.screen, Confirm)
@@ -208,12 +228,12 @@ async def test_brackets_switch_day_and_stamping_another_day_asks(app, seeded_db)
         assert event_count(seeded_db) == 0
         await pilot.press("i", "y")
         assert cells(app, KAI)["in"] == "09:14"
-        assert [(e.day, e.kind) for e in all_events(seeded_db)] == [(2, "in")]
-        await pilot.press("left_square_bracket")
-        assert cells(app, KAI)["in"] == "-"  # day 1 has no stamp
-        assert cells(app, KAI)["pts"] == "0.5"  # the points span the cohort
+        assert [(e.day, e.kind) for e in all_events(seeded_db)] == [(1, "in")]
         await pilot.press("left_square_bracket")
         assert "Day 1 is the first day" in toasts(app)
+        await pilot.press("right_square_bracket")
+        assert cells(app, KAI)["in"] == "-"  # day 2 has no stamp
+        assert cells(app, KAI)["pts"] == "0.5"  # the points span the cohort
         await pilot.press("i")  # today: no question
         assert event_count(seeded_db) == 2
 

@@ -53,7 +53,7 @@ _BADGES: Final = {
 class LadderStep(BaseModel):
     """One step of the policy ladder: reached when the cohort total is >= min_points."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     min_points: float = Field(gt=0)
     name: str = Field(min_length=1)
@@ -84,7 +84,7 @@ def _default_ladder() -> list[LadderStep]:
 class AttendanceConfig(BaseModel):
     """The `[attendance]` table of the config; defaults equal the shipped TOML."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     late_minor_minutes: int = Field(default=10, gt=0)
     late_major_minutes: int = Field(default=240, gt=0)
@@ -140,7 +140,7 @@ def _require_aware(dt: datetime, what: str) -> None:
 class AttendanceEvent(BaseModel):
     """One append-only attendance event; `at` is stored in UTC."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     id: int
     agent_id: str
@@ -198,7 +198,7 @@ def effective_events(events: Iterable[AttendanceEvent]) -> list[AttendanceEvent]
 class DayAttendance(BaseModel):
     """What one agent's day amounts to."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     first_in: datetime | None = None
     last_out: datetime | None = None  # None while the agent is in (or never left)

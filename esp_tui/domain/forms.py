@@ -101,7 +101,7 @@ def _ctx(info: ValidationInfo, key: str) -> Any:
 
 
 class _Form(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
 
 
 def _exam_task(key: str, tasks: Mapping[str, TaskSpec]) -> TaskSpec:
@@ -306,7 +306,7 @@ FieldKind = Literal["text", "longtext", "date", "number", "choice"]
 class FieldSpec(BaseModel):
     """One editable field, enough for a screen or the CLI to render and prompt generically."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     key: str
     label: str

@@ -26,7 +26,7 @@ class MeetReportError(ValueError):
 class MeetRow(BaseModel):
     """One participant line of the report; times are wall-clock times of the meeting."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     row: int  # record number in the file, header included, 1-based
     participant: str
@@ -38,7 +38,7 @@ class MeetRow(BaseModel):
 class Proposal(BaseModel):
     """A stamp pair the TL reviews: in at first_seen, out at last_seen."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     agent_id: str
     participant: str

@@ -12,7 +12,7 @@ COHORT_DAYS = 5
 class DaySchedule(BaseModel):
     """Scheduled start and end of one cohort day, in cohort-local time."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     start: time = time(9, 0)
     end: time = time(17, 0)
@@ -27,7 +27,7 @@ class DaySchedule(BaseModel):
 class Schedule(BaseModel):
     """The default day plus per-day overrides (keyed by day number)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     default: DaySchedule = DaySchedule()
     days: dict[int, DaySchedule] = Field(default_factory=dict)
@@ -39,6 +39,8 @@ class Schedule(BaseModel):
 class Cohort(BaseModel):
     """A one-week ESP cohort: day 1 is `start_date`; the following days are the next weekdays
     (Saturdays and Sundays are skipped unless `weekdays_only` is off)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str
     start_date: date
@@ -87,6 +89,8 @@ class Cohort(BaseModel):
 
 
 class Agent(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     agent_id: str
     name: str
     email: str
@@ -95,6 +99,8 @@ class Agent(BaseModel):
 
 
 class ImportCounts(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     added: int = 0
     updated: int = 0
     unchanged: int = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,7 +42,7 @@ RED_FLAG_LABELS: dict[str, str] = {
 class TaskState(BaseModel):
     """An agent's record for one task. `attempts` counts every graded attempt, pass or fail."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     task_key: str
     status: TaskStatus = "not_started"
@@ -49,9 +50,15 @@ class TaskState(BaseModel):
     last_score: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
 
 
+@lru_cache(maxsize=256)
+def _not_started(task_key: str) -> TaskState:
+    # Frozen, so one shared instance per key: a roster reload asks for thousands of these.
+    return TaskState(task_key=task_key)
+
+
 def _state_for(task: TaskSpec, state: TaskState | None) -> TaskState:
     # No row yet means nothing was recorded: the task has not been started.
-    return state if state is not None else TaskState(task_key=task.key)
+    return state if state is not None else _not_started(task.key)
 
 
 def failed_attempts(state: TaskState) -> int:
@@ -134,6 +141,8 @@ def next_action(task: TaskSpec, failed_attempts: int, guide: Sequence[GuideStep]
 class AgentProgress(BaseModel):
     """`passed` counts done tasks (passed or waived) out of `total`; lists hold task keys."""
 
+    model_config = ConfigDict(defer_build=True)
+
     passed: int
     total: int
     behind: list[str]
@@ -201,6 +210,8 @@ def agent_progress(
 class CallCertResult(BaseModel):
     """`calls_needed` is the rule's calls_to_pass. `complete` once every call is graded or the
     outcome can no longer change; `passed` is only ever True when it is decided."""
+
+    model_config = ConfigDict(defer_build=True)
 
     passed: bool
     calls_passed: int

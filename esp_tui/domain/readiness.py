@@ -21,7 +21,7 @@ class ReadinessInput(BaseModel):
     """The day's facts. Tuples: agents (agent_id, name), draft_tickets (ticket_id, form,
     agent_id), unnotified_flags (flag_id, agent_id, kind). Pass active agents only."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     day: int = Field(ge=1)
     agents: list[tuple[str, str]]
@@ -35,7 +35,7 @@ class Gap(BaseModel):
     """One thing left to do. `ref` is the ticket or flag id and `form` the draft's form name
     (None for the other kinds), so the Close screen can jump to it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kind: GapKind
     agent_id: str
@@ -45,6 +45,8 @@ class Gap(BaseModel):
 
 
 class Readiness(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     day: int
     ready: bool
     gaps: list[Gap]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 RoomPurpose = Literal["assist", "call_cert"]
 ROOM_PURPOSES: tuple[RoomPurpose, ...] = ("assist", "call_cert")
@@ -23,6 +23,8 @@ MAIN_MEET = "main Meet"
 
 
 class Room(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: int
     name: str
     purpose: RoomPurpose
@@ -37,6 +39,8 @@ class Room(BaseModel):
 
 
 class RoomMove(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     agent_id: str
     room_id: int | None  # None = back to the main Meet
     at: datetime
@@ -44,6 +48,8 @@ class RoomMove(BaseModel):
 
 class Stay(BaseModel):
     """One agent's time in one room; `end` None = still there."""
+
+    model_config = ConfigDict(defer_build=True)
 
     agent_id: str
     room_id: int
@@ -55,6 +61,8 @@ class Stay(BaseModel):
 
 
 class TlStatus(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     status: TlState
     detail: str = ""  # the room or agent assisted
     minutes: int | None = None  # expected length (break, or assisting when given)

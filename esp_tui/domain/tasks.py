@@ -33,7 +33,9 @@ class CatalogError(ValueError):
 class GuideStep(BaseModel):
     """One `[[failed_exam_guide]]` entry: what the TL does after the `attempt`-th failed attempt."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        defer_build=True, extra="forbid", frozen=True, str_strip_whitespace=True
+    )
 
     attempt: int = Field(ge=1)
     action: GuideAction
@@ -81,7 +83,9 @@ def default_guide() -> list[GuideStep]:
 class TaskSpec(BaseModel):
     """One `[[tasks]]` entry: a task the agent must pass by the end of cohort day `due_day`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        defer_build=True, extra="forbid", frozen=True, str_strip_whitespace=True
+    )
 
     # Keys appear on the command line and in sheet headers: no spaces.
     key: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -107,7 +111,7 @@ class TaskSpec(BaseModel):
 class CallCertRule(BaseModel):
     """The `[call_cert]` table: `calls_to_pass` of `calls` graded calls must score >= pass_score."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     calls: int = Field(default=5, ge=1)
     pass_score: float = Field(default=85, ge=0, le=100, allow_inf_nan=False)

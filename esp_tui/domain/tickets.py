@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 TicketStatus = Literal["draft", "submitted"]
 TICKET_STATUSES: tuple[TicketStatus, ...] = ("draft", "submitted")
 
 
 class Ticket(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     form: str
     agent_id: str

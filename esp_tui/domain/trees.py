@@ -48,7 +48,7 @@ class TreeError(ValueError):
 class Contact(BaseModel):
     """A support line shown with a step (and copyable from the wizard)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     label: str = Field(min_length=1)
     phone: str | None = None
@@ -63,7 +63,7 @@ class Contact(BaseModel):
 class Outcomes(BaseModel):
     """Where each answer leads: a step id, "resolved" or "escalate"."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     # Most steps end the walk when they work, so "yes" defaults to resolved.
     yes: str = RESOLVED
@@ -74,7 +74,7 @@ class Outcomes(BaseModel):
 
 
 class Step(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     id: str
     text: str = Field(min_length=1)
@@ -95,7 +95,7 @@ class Step(BaseModel):
 
 
 class Tree(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     name: str
     # The file name (or path) used in error messages.

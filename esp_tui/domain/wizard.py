@@ -31,7 +31,7 @@ class WizardError(ValueError):
 class PathEntry(BaseModel):
     """One answered step. `text` is kept as shown, so history survives later tree edits."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     tree: str
     step_id: str

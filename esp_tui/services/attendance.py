@@ -167,6 +167,31 @@ def resolve_at(cohort: Cohort, day: int, now: datetime, hhmm: str | None = None)
     return local_datetime(cohort.date_of(day), t, zone)
 
 
+# A typed HH:MM has minute resolution: "09:15" typed at 09:14:30 is "now", not the future.
+FUTURE_SLACK = timedelta(minutes=1)
+
+
+def _at_field(at: str | datetime | None, day: int, when: datetime, zone: ZoneInfo) -> str:
+    """The field an error about a stamp time names: the typed time, or the day stamped."""
+    if isinstance(at, str):
+        return f"at {at!r}"
+    if isinstance(at, datetime):
+        return f"at {format_local(when, zone)}"
+    return f"day {day}"
+
+
+def check_not_future(
+    cohort: Cohort, day: int, when: datetime, now: datetime, field: str = "at"
+) -> None:
+    """Refuse an in/out stamp later than now (+ slack): a stamp records what happened."""
+    if when > now + FUTURE_SLACK:
+        zone = zone_of(cohort)
+        raise AttendanceError(
+            f"{field}: day {day} {format_local(when, zone)} is in the future"
+            f" (now {now.astimezone(zone):%a %H:%M})"
+        )
+
+
 # --- validation -----
 
 
@@ -338,7 +363,15 @@ def _agents(n: int) -> str:
     return f"{n} agent" if n == 1 else f"{n} agents"
 
 
-def _describe(name: str, day: int, view: DayView, kind: str, at_local: str, today: bool) -> str:
+def _describe(
+    name: str,
+    day: int,
+    view: DayView,
+    kind: str,
+    at_local: str,
+    today: bool,
+    in_since: str | None = None,
+) -> str:
     parts = [name]
     if not today:
         parts.append(f"day {day}")
@@ -347,13 +380,43 @@ def _describe(name: str, day: int, view: DayView, kind: str, at_local: str, toda
         parts.append("absent" if kind_text == ABSENT else f"absent {kind_text}")
     else:
         parts.append(f"{kind} {at_local}")
+        if in_since is not None:
+            parts.append(f"already in since {in_since}")
         # First in and last out decide: say so when this stamp is not the one that counts.
-        if kind == "in" and view.in_local and view.in_local != at_local:
+        if kind == "in" and view.in_local and view.in_local not in (at_local, in_since):
             parts.append(f"first in stays {view.in_local}")
         if kind == "out" and view.out_local != at_local:
             parts.append(f"last out {view.out_local}" if view.out_local else "back in later")
         parts.extend(b.lower() for b in view.badges)
     return " · ".join(parts)
+
+
+def _check_in_out_order(
+    name: str,
+    day: int,
+    kind: str,
+    when: datetime,
+    events: Sequence[AttendanceEvent],
+    field: str,
+    cohort: Cohort,
+) -> datetime | None:
+    """Refuse an `out` before the day's first `in`; for an `in`, when the agent has been in
+    since if they already were at `when` (last in/out at or before it is an `in`), else None."""
+    stamps = sorted(
+        (e for e in effective_events(events) if e.kind in ("in", "out")),
+        key=lambda e: (e.at, e.id),
+    )
+    ins = [e.at for e in stamps if e.kind == "in"]
+    if kind == "out" and ins and when < ins[0]:
+        zone = zone_of(cohort)
+        raise AttendanceError(
+            f"{field}: out {format_local(when, zone)} is before {name}'s first in"
+            f" {format_local(ins[0], zone)} on day {day}"
+        )
+    if kind != "in":
+        return None
+    earlier = [e for e in stamps if e.at <= when]
+    return earlier[-1].at if earlier and earlier[-1].kind == "in" else None
 
 
 def stamp(
@@ -373,6 +436,8 @@ def stamp(
 
     An `in` clears a live absent/ncns/excused mark of that day in the same transaction (the
     agent turned up after all); an `unresponsive` mark stays, the agent was there.
+    An in/out later than now (+1 min) or an `out` before the day's first `in` is refused;
+    an `in` while already in is kept and the message says "already in since HH:MM".
     """
     _check_kind(kind, absence_kind)
     _check_day(cohort, day)
@@ -380,6 +445,12 @@ def stamp(
     when = at if isinstance(at, datetime) else resolve_at(cohort, day, now, at)
     if when.tzinfo is None:
         raise AttendanceError(f"at {when.isoformat()}: a naive time, expected timezone-aware")
+    in_since: datetime | None = None
+    if kind != "absent":  # marking an absence ahead (an excused day off) is fine
+        field = _at_field(at, day, when, zone_of(cohort))
+        check_not_future(cohort, day, when, now, field)
+        before = events_db.events_for_agent(db, agent_id, [day])
+        in_since = _check_in_out_order(agent.name, day, kind, when, before, field, cohort)
     with db.atomic():
         appended = [
             events_db.append_event(
@@ -412,6 +483,7 @@ def stamp(
         kind,
         format_local(when, zone_of(cohort)),
         is_today(cohort, day, now),
+        format_local(in_since, zone_of(cohort)) if in_since else None,
     )
     if len(appended) > 1:
         message += " · absence mark cleared"

@@ -11,16 +11,16 @@ from esp_tui.config import Config
 
 def header_parts(db: Database, config: Config, now: datetime) -> list[str]:
     from esp_tui.services.flags import notify_text
-    from esp_tui.services.tickets import count_drafts
     from esp_tui.services.tl_status import header_segment
     from storage.flags import unnotified_flags
+    from storage.tickets import count_tickets  # not services.tickets: it pulls in the forms
 
     parts: list[str] = []
     if (tl := header_segment(db, now)) is not None:
         parts.append(tl)
     if flags := notify_text(len(unnotified_flags(db))):
         parts.append(flags)
-    if drafts := count_drafts(db):
+    if drafts := count_tickets(db, status="draft"):
         parts.append(f"{drafts} draft{'s' if drafts != 1 else ''}")
     if synced := synced_segment(db, now):
         parts.append(synced)
