@@ -13,6 +13,7 @@ from esp_tui.domain.tickets import Ticket
 from esp_tui.screens.agent import AgentScreen
 from esp_tui.screens.close import CloseScreen
 from esp_tui.screens.flags import FlagsScreen
+from esp_tui.screens.prompts import Confirm
 from esp_tui.screens.ticket_form import TicketFormScreen
 from esp_tui.sync.engine import connect, init_sheet
 from storage.agents import list_agents
@@ -163,11 +164,38 @@ async def test_sync_failure_is_reported_and_nothing_recorded(seeded_db, config, 
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("c")
         sheet.inject("503")
-        await pilot.press("s")
+        await pilot.press("s", "y")  # sync despite the open gaps
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "sync failed" in text(app.screen, "#sync-status")
         assert count_runs(seeded_db) == 0
+
+
+async def test_sync_with_open_gaps_asks_first_and_a_dry_run_does_not(
+    seeded_db, config, clock, sheet
+) -> None:
+    app = make_app(config, seeded_db, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("c")
+        close = app.screen
+        await pilot.press("s")
+        assert isinstance(app.screen, Confirm)
+        message = str(app.screen.query_one(".prompt-title", Static).render())
+        assert message == "49 gaps are still open for day 1. Sync anyway?"
+        await pilot.press("n")  # declined: nothing synced
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is close and count_runs(seeded_db) == 0 and sheet.writes == []
+        await pilot.press("d")  # a dry run writes nothing, so it does not ask
+        assert app.screen is close
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert text(close, "#sync-status").startswith("dry run: would write")
+        await pilot.press("s", "y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert text(close, "#sync-status").startswith("synced: wrote")
+        assert count_runs(seeded_db) == 1
 
 
 async def test_handoff_only_on_day_5(seeded_db, config, clock, db_path) -> None:

@@ -63,3 +63,30 @@ def test_real_import_refuses_the_demo_db(tmp_path, capsys):
     roster.write_text("agent_id,name,email\nA1,Ann,ann@example.com\n")
     assert main(["--db", str(demo_db), "roster", "import", str(roster)]) == 2
     assert "holds the demo cohort" in capsys.readouterr().err
+
+
+def test_demo_progress_is_never_stamped_in_the_future(db, config):
+    """The seeded flag and attempt are at 09:00 day 1, or at `now` when the demo starts
+    earlier (a flag "raised 09:00" at 08:30 would be in the future)."""
+    from datetime import UTC, date, datetime
+
+    from storage.flags import list_flags
+    from storage.progress import list_attempts
+
+    early = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)  # 08:30 New York, day 1
+    seed_demo(db, config, agents=24, today=date(2026, 11, 23), now=early)
+    [flag] = list_flags(db)
+    assert flag.raised_at == early
+    attempts = list_attempts(db, "D1005")  # the demo's failed AHIP final
+    assert attempts and all(a.at <= early for a in attempts)
+
+
+def test_demo_progress_after_nine_is_stamped_at_nine(db, config):
+    from datetime import UTC, date, datetime
+
+    from storage.flags import list_flags
+
+    later = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 11:00 New York
+    seed_demo(db, config, agents=24, today=date(2026, 11, 23), now=later)
+    [flag] = list_flags(db)
+    assert flag.raised_at == datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 09:00 New York

@@ -31,6 +31,10 @@ async def _open_tasks(app, pilot, agent_id: str) -> TaskListScreen:
     return app.screen
 
 
+def _toasts(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
 def _guide(screen) -> str:
     return str(screen.query_one("#guide", Static).render())
 
@@ -68,11 +72,24 @@ async def test_task_list_cycles_records_attempts_and_acts_on_the_guide(seeded_db
         [cap] = list_caps(seeded_db, "D1001")
         assert cap.level == "written"
         assert "written CAP" in str(screen.query_one("#caps-flags", Static).render())
+        # a second `c` says it exists (not "recorded" again) and the hint stops offering `c`
+        await pilot.press("c")
+        await pilot.pause()
+        done = f"written CAP #{cap.id} already recorded on Mon 23 Nov"
+        assert _toasts(app)[-1] == done
+        assert done in _guide(screen) and "c creates" not in _guide(screen)
+        assert len(list_caps(seeded_db, "D1001")) == 1
 
         await pilot.press("f", "5", "0", "enter", "c")
         await pilot.pause()
         assert any(f.agent_id == "D1001" for f in list_flags(seeded_db))
         assert "2 flags to notify" in app.header_right()
+        assert "already raised on Mon 23 Nov" in _guide(screen)
+
+        await pilot.press("f")  # all 3 attempts used: refused at once, no score box
+        await pilot.pause()
+        assert app.screen is screen
+        assert _toasts(app)[-1] == "all 3 attempts at AHIP final exam are used"
 
         table.move_cursor(row=table.get_row_index("tbt_citrix"))
         await pilot.press("f")  # a course takes no scored attempt: no modal

@@ -141,8 +141,14 @@ def test_every_step_of_the_guide_ladder(seeded_db, config):
     assert cap.reason.startswith("Failed Aetna certification 2 times (last score 84.9%).")
     again = svc.act_on_guide(db, config, A, "cert_aetna", now=FIXED_NOW)
     assert again == cap and len(list_caps(db, A)) == 1  # idempotent
+    assert svc.guide_record(db, config, A, "cert_aetna") == cap
+    [row] = [
+        r for r in svc.agent_tasks(db, config, A, now=FIXED_NOW).rows if r.task.key == "cert_aetna"
+    ]
+    assert row.made == cap  # the task list shows it exists instead of offering `c`
 
     o3 = svc.record_attempt(db, config, A, "cert_aetna", 10, now=FIXED_NOW)
+    assert svc.guide_record(db, config, A, "cert_aetna") is None  # the flag is not raised yet
     assert (o3.step.action, o3.creates, o3.attempts_left) == ("cannot_sell", "red_flag", 0)
     assert "(no attempts left)" in o3.message
     flag = svc.act_on_guide(db, config, A, "cert_aetna", now=FIXED_NOW)

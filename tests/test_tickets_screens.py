@@ -15,12 +15,16 @@ from esp_tui.services import rooms, tickets
 from esp_tui.services import tl_status as tl
 from esp_tui.services.roster import cohort_from_config
 from storage import progress as progress_store
-from storage.agents import upsert_agents
+from storage.agents import get_agent, upsert_agents
 from storage.cohort import save_cohort
 from storage.tickets import insert_ticket
 from tests.conftest import DAY1
 
 SIZE = (120, 40)
+
+
+def _toasts(app) -> list[str]:
+    return [n.message for n in app._notifications]
 
 
 async def _type(pilot, text: str) -> None:
@@ -125,12 +129,15 @@ async def test_tickets_screen_submit_filter_and_delete(config, seeded_db, clock)
         await pilot.press("T")
         screen = app.screen
         assert isinstance(screen, TicketsScreen)
+        title = lambda: str(screen.query_one("#tickets-title", Static).render())  # noqa: E731
+        assert title() == "Tickets · 2 drafts · filter: none"
         assert screen.selected_ticket_id() == ok.id
         await pilot.press("s")  # valid: submits
         await pilot.pause()
         assert tickets.get_ticket(seeded_db, ok.id).status == "submitted"
         await pilot.press("t")  # status filter: drafts only
         assert screen.status_filter == "draft"
+        assert title() == "Tickets · 1 draft · filter: status: draft"
         assert screen.selected_ticket_id() == bad.id
         await pilot.press("s")  # invalid: stays a draft
         assert tickets.get_ticket(seeded_db, bad.id).status == "draft"
@@ -166,6 +173,16 @@ async def test_rooms_open_move_and_close_from_the_keyboard(config, seeded_db, cl
         assert rooms.where_by_agent(seeded_db) == {agent: room.name}
         roster = app.screen
         assert room.name in str(roster.query_one("#roster").get_row(agent))  # type: ignore[attr-defined]
+        name = get_agent(seeded_db, agent).name  # type: ignore[union-attr]
+        assert _toasts(app)[-1] == f"{name} is now in {room.name}"  # the name, not the id
+
+        await pilot.press("m", "enter")  # back to the main Meet
+        await pilot.pause()
+        assert rooms.where_by_agent(seeded_db) == {}
+        assert _toasts(app)[-1] == f"{name} is back in the main Meet"
+        await pilot.press("m", "down", "enter")  # into the room again, for the close below
+        await pilot.pause()
+        assert rooms.where_by_agent(seeded_db) == {agent: room.name}
 
         await pilot.press("R", "c")
         assert isinstance(app.screen, ConfirmScreen)

@@ -173,7 +173,24 @@ class CloseScreen(Screen[None]):
         self._start(dry_run=True)
 
     def action_sync(self) -> None:
-        self._start(dry_run=False)
+        """A real sync with readiness gaps open asks first (a dry run never does)."""
+        from esp_tui.screens.prompts import Confirm
+
+        if self.syncing:
+            self.app.notify("A sync is already running")
+            return
+        from esp_tui.services.readiness import check_day
+
+        # count the gaps as they are now (not as first shown), without moving the TL's focus
+        gaps = len(check_day(self.esp.db, self.day or 1).gaps)
+        if not gaps:
+            self._start(dry_run=False)
+            return
+        open_ = f"{gaps} gaps are" if gaps != 1 else "1 gap is"
+        self.app.push_screen(
+            Confirm(f"{open_} still open for day {self.day}. Sync anyway?"),
+            lambda yes: self._start(dry_run=False) if yes else None,
+        )
 
     def _start(self, *, dry_run: bool) -> None:
         if self.syncing:

@@ -19,6 +19,8 @@ from esp_tui.widgets.status_header import StatusHeader
 from storage.agents import get_agent
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from esp_tui.app import EspApp
 
 NEW_ROOM = "__new__"
@@ -303,6 +305,15 @@ def _reload(screen: Screen) -> None:
         reload()  # the roster's Where column
 
 
+def moved_text(db: Database, agent_id: str, where: str) -> str:
+    """The toast after a move, by the agent's name like every other toast."""
+    agent = get_agent(db, agent_id)
+    name = agent.name if agent else agent_id
+    if where == MAIN_MEET:
+        return f"{name} is back in the {MAIN_MEET}"
+    return f"{name} is now in {where}"
+
+
 def move_agent_dialog(screen: Screen, agent_id: str | None) -> None:
     """`m` on the roster: move the agent under the cursor to a room or back to the main Meet."""
     if agent_id is None:
@@ -311,7 +322,7 @@ def move_agent_dialog(screen: Screen, agent_id: str | None) -> None:
 
     def moved(where: str | None) -> None:
         if where is not None:
-            screen.notify(f"{agent_id} is now in: {where}")
+            screen.notify(moved_text(screen.app.db, agent_id, where))  # type: ignore[attr-defined]
             _reload(screen)
 
     screen.app.push_screen(MoveAgentScreen(agent_id), moved)

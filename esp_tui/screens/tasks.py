@@ -4,6 +4,7 @@ and the agent's CAPs and red flags."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from esp_tui.widgets.status_header import StatusHeader
 if TYPE_CHECKING:
     from esp_tui.app import EspApp
     from esp_tui.services.progress import AgentTasks, AttemptOutcome, TaskRow
+    from storage.flags import Cap, RedFlag
 
 STATUS_STYLE = {
     "not_started": ("not started", "dim"),
@@ -50,6 +52,19 @@ def attempts_text(row: TaskRow) -> str:
     if row.task.max_attempts is None:
         return str(row.state.attempts)
     return f"{row.state.attempts}/{row.task.max_attempts}"
+
+
+def made_text(made: Cap | RedFlag, zone: tzinfo) -> str:
+    """`c` already done for this guide step: what exists and since when (cohort time)."""
+    from storage.flags import Cap
+
+    if isinstance(made, Cap):
+        return f"{made.level} CAP #{made.id} already recorded on {_date(made.created_at, zone)}"
+    return f"red flag #{made.id} already raised on {_date(made.raised_at, zone)}"
+
+
+def _date(at: datetime, zone: tzinfo) -> str:
+    return at.astimezone(zone).strftime("%a %d %b")
 
 
 class ScoreModal(ModalScreen[Any]):
@@ -202,7 +217,9 @@ class TaskListScreen(Screen[None]):
             lines.append(o.message)
         elif row is not None and row.step is not None:
             lines.append(f"{row.task.label}: failed {row.fails}×. Next: {row.step.text}")
-        if row is not None and row.step is not None and row.step.creates:
+        if row is not None and row.made is not None:
+            lines.append(made_text(row.made, self.esp.zone))
+        elif row is not None and row.step is not None and row.step.creates:
             what = "the written CAP" if row.step.creates == "cap" else "the red flag to the PMs"
             lines.append(f"[b]c[/b] creates {what}")
         guide.update("\n".join(lines))
@@ -253,6 +270,12 @@ class TaskListScreen(Screen[None]):
         if not row.task.is_exam:
             self.notify(f"{row.task.label} is a {row.task.kind}: space sets its status", timeout=4)
             return
+        if row.attempts_left == 0 and row.state.status != "passed":
+            # the service would refuse any score: say so now rather than after typing one
+            self.notify(
+                f"all {row.task.max_attempts} attempts at {row.task.label} are used", timeout=4
+            )
+            return
         esp = self.esp
 
         def submit(score: float) -> AttemptOutcome:
@@ -280,6 +303,9 @@ class TaskListScreen(Screen[None]):
         row = self.current_row()
         if row is None or row.step is None or not row.step.creates:
             self.notify("nothing to create: the guide step for this task creates no CAP or flag")
+            return
+        if row.made is not None:
+            self.notify(made_text(row.made, self.esp.zone))
             return
         made = act_on_guide(
             self.esp.db, self.esp.config, self.agent_id, row.task.key, now=self.esp.now()

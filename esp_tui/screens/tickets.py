@@ -87,6 +87,7 @@ class TicketsScreen(Screen[None]):
         Binding("escape", "back", "Back", id="tickets_back"),
     ]
     DEFAULT_CSS = """
+    TicketsScreen #tickets-title { padding: 0 1; height: 1; text-style: bold; }
     TicketsScreen #tickets-filters { padding: 0 1; height: 1; color: $text-muted; }
     TicketsScreen DataTable { height: 1fr; }
     TicketsScreen #tickets-empty { padding: 1 2; height: auto; }
@@ -105,6 +106,7 @@ class TicketsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
+        yield Static(id="tickets-title")
         yield Static(id="tickets-filters")
         yield DataTable(id="tickets", cursor_type="row", zebra_stripes=True)
         yield Static("No tickets here. [b]n[/b] starts one (pick the form).", id="tickets-empty")
@@ -161,6 +163,12 @@ class TicketsScreen(Screen[None]):
             f"form: {FORM_LABELS[self.form_filter] if self.form_filter else 'all'}",
             f"agent: {self.agent_filter or 'all'}",
         ]
+        drafts = svc.count_drafts(self.esp.db)
+        on = [p for p in parts if not p.endswith(": all")]  # the title names only active filters
+        self.query_one("#tickets-title", Static).update(
+            f"Tickets · {drafts} draft{'s' if drafts != 1 else ''}"
+            f" · filter: {', '.join(on) if on else 'none'}"
+        )
         self.query_one("#tickets-filters", Static).update(
             f"{shown} shown · " + " · ".join(parts) + "   (t / f / a change them)"
         )

@@ -125,16 +125,20 @@ def seed_demo(
     with db.atomic():
         save_cohort(db, cohort)
         upsert_agents(db, demo_agents(agents))
-        seed_demo_progress(db, config, cohort)
+        seed_demo_progress(db, config, cohort, now=now)
         if now is not None:
             seed_demo_attendance(db, cohort, now)
     return cohort, True
 
 
-def seed_demo_progress(db: Database, config: Config, cohort: Cohort) -> None:
+def seed_demo_progress(
+    db: Database, config: Config, cohort: Cohort, *, now: datetime | None = None
+) -> None:
     """Day-1 progress for the demo (deterministic): most agents passed AHIP module 1, many
     module 2, one failed the AHIP final once, one background-check flag not yet notified.
-    Stamped at the day's scheduled start. Call inside seed_demo's transaction."""
+    Stamped at the day's scheduled start, or at `now` when that is earlier (a demo created
+    before 09:00 must not show a flag "raised 09:00" in the future). Call inside seed_demo's
+    transaction."""
     from esp_tui.domain.attendance import local_datetime
     from esp_tui.services.clock import cohort_zone
     from storage.flags import add_flag
@@ -143,6 +147,8 @@ def seed_demo_progress(db: Database, config: Config, cohort: Cohort) -> None:
     at = local_datetime(
         cohort.start_date, cohort.schedule.for_day(1).start, cohort_zone(cohort.timezone)
     )
+    if now is not None:
+        at = min(at, now)
     ids = sorted(a.agent_id for a in list_agents(db))
     known = {t.key for t in config.tasks}
 

@@ -257,18 +257,38 @@ def act_on_guide(
     task = require_task(config, task_key)
     reason = guide_reason(task, fails, _state(db, agent_id, task_key).last_score, step)
     with db.atomic():
+        existing = _recorded(db, agent_id, step, reason)
+        if existing is not None:
+            return existing
         if step.creates == "cap":
-            same = [c for c in list_caps(db, agent_id) if c.reason == reason]
-            if same:
-                return same[0]
             level = _CAP_LEVEL_FOR_ACTION[step.action]
             return create_cap(db, config, agent_id, level, reason, now=now)
         if step.creates == "red_flag":
-            same_flag = [f for f in list_flags(db, agent_id) if f.text == reason]
-            if same_flag:
-                return same_flag[0]
             return raise_flag(db, config, agent_id, "other", reason, now=now)
     return None
+
+
+def _recorded(db: Database, agent_id: str, step: GuideStep, reason: str) -> Cap | RedFlag | None:
+    """The CAP / flag with this exact reason already recorded for the agent, if any."""
+    if step.creates == "cap":
+        return next((c for c in list_caps(db, agent_id) if c.reason == reason), None)
+    if step.creates == "red_flag":
+        return next((f for f in list_flags(db, agent_id) if f.text == reason), None)
+    return None
+
+
+def guide_record(
+    db: Database, config: Config, agent_id: str, task_key: str
+) -> Cap | RedFlag | None:
+    """What act_on_guide already created for the failed exam's current step (None if nothing
+    yet or the step creates nothing): the screen says so instead of offering `c` again."""
+    found = latest_guide_step(db, config, agent_id, task_key)
+    if found is None or not found[0].creates:
+        return None
+    step, fails = found
+    task = require_task(config, task_key)
+    reason = guide_reason(task, fails, _state(db, agent_id, task_key).last_score, step)
+    return _recorded(db, agent_id, step, reason)
 
 
 # --- call certification ----------------------------------------------------------------------
@@ -319,6 +339,7 @@ class TaskRow:
     fails: int
     attempts_left: int | None
     step: GuideStep | None  # the guide's step while the exam is failed
+    made: Cap | RedFlag | None = None  # what `c` already created for that step
 
 
 @dataclass(frozen=True)
@@ -355,9 +376,9 @@ def agent_tasks(
             else None
         )
         left = attempts_left(task, fails) if task.is_exam else None
-        rows.append(
-            TaskRow(task, state, task_standing(task, state, today, over), fails, left, step)
-        )
+        made = guide_record(db, config, agent_id, task.key) if step and step.creates else None
+        standing = task_standing(task, state, today, over)
+        rows.append(TaskRow(task, state, standing, fails, left, step, made))
     return AgentTasks(
         agent=agent,
         today=today,
