@@ -420,10 +420,8 @@ def test_outline_walk_order_and_unknown_include(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     """Run `esp-tui ARGS` with a config whose [trees] user_dir is `user_dir` ("" = none)."""
-    if "esp_tui.cli.tree_cmd" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "esp_tui.cli.tree_cmd"))
 
     def _run(*args: str, user_dir: Path | str = "") -> tuple[int, str, str]:
         config = tmp_path / "config.toml"

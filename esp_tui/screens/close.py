@@ -1,6 +1,6 @@
 """Close the day: the readiness checklist, sync to the sheet (in a worker), conflicts, handoff.
 
-No rule lives here: readiness comes from services/readiness, the sync from esp_tui/sync/engine,
+No rule lives here: readiness comes from services/readiness, the sync from services/sync,
 the handoff from services/handoff. The sync runs in a thread worker and reports back with
 messages, so the UI never freezes.
 """
@@ -205,37 +205,27 @@ class CloseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="sync")
     def _sync_worker(self, dry_run: bool, resolutions: dict[CellKey, Resolution]) -> None:
-        from esp_tui.sync.engine import connect, run_sync
-        from esp_tui.sync.layout import LayoutError
-        from esp_tui.sync.transport import SheetsError
+        from esp_tui.services.sync import SyncFailed, sync_day
 
         cohort = self.esp.cohort
         if cohort is None:
             self.post_message(self.SyncFailed("no cohort yet: import a roster first"))
             return
-        # The worker thread gets its own SQLite connection: sharing the UI's connection would
-        # let a stamp typed during the sync land inside the sync's transaction.
-        from storage.db import connect as connect_db
-
-        db = connect_db(self.esp.db_path) if self.esp.db_path else self.esp.db
         try:
-            target = connect(self.esp.config, os.environ)
-            report = run_sync(
-                db,
+            report = sync_day(
+                self.esp.db,
+                self.esp.db_path,
                 self.esp.config,
                 cohort,
-                target,
+                os.environ,
                 now=self.esp.clock,
                 dry_run=dry_run,
                 resolutions=resolutions,
                 progress=lambda f, label: self.post_message(self.SyncProgress(f, label)),
             )
-        except (SheetsError, LayoutError) as err:
+        except SyncFailed as err:
             self.post_message(self.SyncFailed(str(err)))
             return
-        finally:
-            if db is not self.esp.db:
-                db.close()
         self.post_message(self.SyncDone(report))
 
     def on_close_screen_sync_progress(self, message: SyncProgress) -> None:
@@ -285,7 +275,7 @@ class CloseScreen(Screen[None]):
             table.focus()
 
     def _resolve(self, choice: str) -> None:
-        from esp_tui.sync.plan import Resolution
+        from esp_tui.services.sync import keep
 
         table = self.query_one("#conflicts", DataTable)
         if not self.conflicts or table.row_count == 0:
@@ -293,7 +283,7 @@ class CloseScreen(Screen[None]):
             return
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
         conflict = next(c for c in self.conflicts if _SEP.join(c.key) == row_key.value)
-        self.resolutions[conflict.key] = Resolution(choice, conflict.sheet)  # type: ignore[arg-type]
+        self.resolutions[conflict.key] = keep(choice, conflict.sheet)
         table.update_cell(row_key, "choice", choice)
         left = sum(1 for c in self.conflicts if c.key not in self.resolutions)
         self._status(f"{choice} for {conflict.row_key} · {conflict.header}; {left} left; s syncs")
