@@ -210,3 +210,20 @@ def test_badge_labels(flag: str, kind: str | None, label: str) -> None:
 def test_unknown_flag_has_no_badge() -> None:
     with pytest.raises(ValueError, match="unknown attendance flag 'tardy'"):
         badge_label("tardy")
+
+
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [(0, "verbal warning"), (3.5, "written CAP"), (4, "final CAP"), (5.5, "termination review")],
+)
+def test_next_ladder_step_is_the_first_not_reached(total, expected):
+    from esp_tui.domain.attendance import AttendanceConfig, next_ladder_step
+
+    step = next_ladder_step(total, AttendanceConfig())
+    assert step is not None and step.name == expected
+
+
+def test_no_next_step_past_the_last():
+    from esp_tui.domain.attendance import AttendanceConfig, next_ladder_step
+
+    assert next_ladder_step(6, AttendanceConfig()) is None

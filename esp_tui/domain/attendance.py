@@ -311,6 +311,11 @@ def ladder_step(total: float, config: AttendanceConfig) -> LadderStep | None:
     return reached[-1] if reached else None
 
 
+def next_ladder_step(total: float, config: AttendanceConfig) -> LadderStep | None:
+    """The first ladder step the total has not reached yet (None past the last one)."""
+    return next((s for s in config.ladder if s.min_points > total), None)
+
+
 def badge_label(flag: str, absence_kind: str | None = None) -> str:
     """Short badge text: "LATE 10+", "ABSENT ncns" (a plain absence shows just "ABSENT")."""
     try:

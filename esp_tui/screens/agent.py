@@ -16,7 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from esp_tui.domain.attendance import effective_events, format_local
+from esp_tui.domain.attendance import effective_events, format_local, next_ladder_step
 from esp_tui.services import attendance as svc
 from esp_tui.widgets.status_header import StatusHeader
 
@@ -70,13 +70,12 @@ class StandingSection(AgentSection):
         week = self.week()
         if week is None:
             return
-        ladder = self.esp.config.attendance.ladder
         text = Text(f"Points {week.points:g}  ")
         if week.step is not None:
             text.append(f" {week.step.name} ", style="bold black on yellow")
         else:
             text.append("no step reached", style="dim")
-        nxt = next((s for s in ladder if s.min_points > week.points), None)
+        nxt = next_ladder_step(week.points, self.esp.config.attendance)
         if nxt is not None:
             text.append(f"   next: {nxt.name} at {nxt.min_points:g}", style="dim")
         self.query_one("#standing", Static).update(text)

@@ -61,14 +61,9 @@ class MeetImportScreen(ModalScreen[svc.Action | None]):
     def on_mount(self) -> None:
         cohort = self.esp.cohort
         assert cohort is not None  # the roster only opens this with a cohort
-        now = self.esp.now()
-        # Agents already stamped that day start unticked: the TL's own stamps come first.
-        stamped = set(self.preview.names) - set(
-            svc.agents_without_stamp(self.esp.db, cohort, self.day)
+        self.chosen, self._stamped, self.include_out = svc.meet_defaults(
+            self.esp.db, cohort, self.day, self.preview, self.esp.now()
         )
-        self.chosen = {p.agent_id for p in self.preview.proposals if p.agent_id not in stamped}
-        self.include_out = svc.is_day_over(cohort, self.day, now)
-        self._stamped = stamped
         table = self.query_one("#proposals", DataTable)
         for key, label in (
             ("ok", "✓"),

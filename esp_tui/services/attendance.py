@@ -108,6 +108,17 @@ class MeetPreview:
     names: dict[str, str]  # agent_id -> name
 
 
+def meet_defaults(
+    db: Database, cohort: Cohort, day: int, preview: MeetPreview, now: datetime
+) -> tuple[set[str], set[str], bool]:
+    """What the review screen starts with: (ticked agent ids, agents already stamped that day,
+    include outs). Agents already stamped start unticked (the TL's own stamps come first), and
+    outs are proposed only once the day is over (a mid-day report would fake early leaves)."""
+    stamped = set(preview.names) - set(agents_without_stamp(db, cohort, day))
+    chosen = {p.agent_id for p in preview.proposals if p.agent_id not in stamped}
+    return chosen, stamped, is_day_over(cohort, day, now)
+
+
 # --- time -----
 
 
@@ -584,24 +595,15 @@ def accept_meet_proposals(
     appended: list[AttendanceEvent] = []
     with db.atomic():
         for p in chosen:
-            appended.append(
-                events_db.append_event(
-                    db,
-                    agent_id=p.agent_id,
-                    day=day,
-                    kind="in",
-                    at=local_datetime(d, p.first_seen, zone),
-                    entered_by="meet",
-                )
-            )
-            if include_out:
+            stamps = [("in", p.first_seen)] + ([("out", p.last_seen)] if include_out else [])
+            for kind, seen in stamps:
                 appended.append(
                     events_db.append_event(
                         db,
                         agent_id=p.agent_id,
                         day=day,
-                        kind="out",
-                        at=local_datetime(d, p.last_seen, zone),
+                        kind=kind,
+                        at=local_datetime(d, seen, zone),
                         entered_by="meet",
                     )
                 )
