@@ -253,7 +253,11 @@ def m0006_cohort_weekdays(db: Database) -> None:
 def migrate(db: Database) -> int:
     """Apply pending migrations (each in its own transaction); return the schema version."""
     if MIGRATIONS.pending(db):
-        MIGRATIONS.apply(db)
+        # One IMMEDIATE transaction around the whole upgrade (each migration is a savepoint in
+        # it): two processes opening a new or old DB at once cannot both apply a migration.
+        with db.atomic():
+            if MIGRATIONS.pending(db):
+                MIGRATIONS.apply(db)
     version = schema_version(db)
     # Only write when it changed: opening a DB another instance is writing must not block.
     if db.execute("PRAGMA user_version").fetchone()[0] != version:

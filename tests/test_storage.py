@@ -9,7 +9,7 @@ import pytest
 
 from esp_tui.domain.models import Agent
 from storage.agents import list_agents, upsert_agents
-from storage.db import StorageError, connect, resolve_db_path
+from storage.db import DatabaseBusy, StorageError, connect, resolve_db_path
 from storage.migrations import MIGRATIONS, latest_version, schema_version
 
 
@@ -65,7 +65,7 @@ def test_a_second_writer_waits_then_gets_a_clear_error(db_path, monkeypatch):
     monkeypatch.setattr("storage.db.BUSY_TIMEOUT_MS", 200)
     try:
         other = connect(db_path)
-        with pytest.raises(sqlite3.OperationalError, match="locked"), other.atomic():
+        with pytest.raises(DatabaseBusy, match="another esp-tui is writing"), other.atomic():
             other.execute("INSERT INTO agents VALUES ('A', 'A', 'a@example.com', '', 1, 'x', 'x')")
         other.close()
     finally:

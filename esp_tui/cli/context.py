@@ -51,6 +51,12 @@ class CliContext:
 
         return connect(self.db_path)
 
+    def close(self) -> None:
+        """Close the DB connection if one was opened (SQLite closes its own file)."""
+        db = self.__dict__.pop("db", None)
+        if db is not None:
+            db.close()
+
     def today(self) -> date:
         return self.now().date()
 

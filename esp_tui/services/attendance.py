@@ -452,17 +452,19 @@ def stamp(
     """
     _check_kind(kind, absence_kind)
     _check_day(cohort, day)
-    agent = _check_agent(db, agent_id)
     when = at if isinstance(at, datetime) else resolve_at(cohort, day, now, at)
     if when.tzinfo is None:
         raise AttendanceError(f"at {when.isoformat()}: a naive time, expected timezone-aware")
     in_since: datetime | None = None
-    if kind != "absent":  # marking an absence ahead (an excused day off) is fine
-        field = _at_field(at, day, when, zone_of(cohort))
-        check_not_future(cohort, day, when, now, field)
-        before = events_db.events_for_agent(db, agent_id, [day])
-        in_since = _check_in_out_order(agent.name, day, kind, when, before, field, cohort)
+    # The checks read inside the (IMMEDIATE) write transaction: another esp-tui writing the
+    # same agent between our check and our write cannot slip an event in between.
     with db.atomic():
+        agent = _check_agent(db, agent_id)
+        if kind != "absent":  # marking an absence ahead (an excused day off) is fine
+            field = _at_field(at, day, when, zone_of(cohort))
+            check_not_future(cohort, day, when, now, field)
+            before = events_db.events_for_agent(db, agent_id, [day])
+            in_since = _check_in_out_order(agent.name, day, kind, when, before, field, cohort)
         appended = [
             events_db.append_event(
                 db,
@@ -546,8 +548,8 @@ def bulk_in(
 def set_note(db: Database, cohort: Cohort, agent_id: str, day: int, text: str) -> None:
     """Write an agent's note for a day (empty text clears it), history kept; one transaction."""
     _check_day(cohort, day)
-    _check_agent(db, agent_id)
     with db.atomic():
+        _check_agent(db, agent_id)
         notes_db.set_note(db, agent_id, day, text)
 
 

@@ -187,16 +187,16 @@ def record_attempt(
         passed = score_passes(task, score)
     except ValueError as e:
         raise ProgressError(str(e)) from None
-    require_agent(db, agent_id)
-    if store.get_status(db, agent_id, task_key) == "passed":
-        raise ProgressError(f"{agent_id}: {task.label} is already passed")
-    fails = store.failed_count(db, agent_id, task_key)
-    left = attempts_left(task, fails)
-    if left == 0:
-        raise ProgressError(
-            f"{agent_id}: all {task.max_attempts} attempts at {task.label} are used"
-        )
-    with db.atomic():
+    with db.atomic():  # checks inside the write transaction: no attempt slips in between
+        require_agent(db, agent_id)
+        if store.get_status(db, agent_id, task_key) == "passed":
+            raise ProgressError(f"{agent_id}: {task.label} is already passed")
+        fails = store.failed_count(db, agent_id, task_key)
+        left = attempts_left(task, fails)
+        if left == 0:
+            raise ProgressError(
+                f"{agent_id}: all {task.max_attempts} attempts at {task.label} are used"
+            )
         attempt = store.add_attempt(db, agent_id, task_key, score, passed, _now(now))
         store.set_status(db, agent_id, task_key, "passed" if passed else "failed", attempt.at)
     state = _state(db, agent_id, task_key)
