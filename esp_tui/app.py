@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
+from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from esp_tui.config import Config
 from esp_tui.domain.models import Cohort
@@ -65,6 +69,22 @@ class EspApp(App[None]):
             self.set_keymap(self.config.keymap)
         self.push_screen(RosterScreen())
 
+    # -- failed workers -----------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one handler for failed workers (every @work has exit_on_error=False, so none
+        ends the app): an error dialog in plain text, and the app keeps running. Textual posts
+        StateChanged to the worker's own node without bubbling, so a screen that runs workers
+        forwards the event here (CloseScreen.on_worker_state_changed)."""
+        error = event.worker.error
+        if event.state != WorkerState.ERROR or error is None:
+            return
+        from esp_tui.screens.error_dialog import ErrorDialog
+        from esp_tui.services.sync import describe_error
+
+        what = event.worker.name or "a background task"
+        title = f"Error in {what} (esp-tui keeps running)"
+        self.push_screen(ErrorDialog(title, describe_error(error)))
+
     def header_left(self) -> str:
         now = self.now()
         when = now.strftime("%a %d %b %H:%M")
@@ -91,17 +111,79 @@ class EspApp(App[None]):
         for header in self.screen.query(StatusHeader):
             header.pull()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast is plain text: messages carry agent names, notes and error texts, so
+        they are never parsed as markup (`markup` is ignored: `Widget.notify` always passes
+        True) and their control characters are shown escaped (esp_tui/domain/text.py)."""
+        from esp_tui.domain.text import visible
+
+        super().notify(
+            visible(message, multiline=True),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from esp_tui.commands import screen_commands
 
         yield from screen_commands(self, screen)
         yield from super().get_system_commands(screen)
 
+    # A database lock still held past the busy timeout (another esp-tui writing) is a message,
+    # not a crash: the transaction was rolled back, nothing was half-written, and the TL can
+    # press the key again. Every key binding and palette action passes through run_action
+    # (public API); a prompt's callback reaches Textual's private _handle_exception instead.
+    # tests/test_shared_db.py fails loudly if a Textual upgrade changes either path.
+    def _busy(self, error: Exception) -> None:
+        self.notify(f"{error}: nothing was saved", severity="error", markup=False)
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        from storage.db import DatabaseBusy
+
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except DatabaseBusy as error:
+            self._busy(error)
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        from storage.db import DatabaseBusy
+
+        if isinstance(error, DatabaseBusy):
+            self._busy(error)
+            return
+        super()._handle_exception(error)
+
     # -- actions ----------------------------------------------------------------------------
     def action_help(self) -> None:
         from esp_tui.screens.help import HelpScreen, binding_rows
 
         self.push_screen(HelpScreen(binding_rows(self.screen.active_bindings)))
+
+    async def action_quit(self) -> None:
+        """Quit (`q`, `ctrl+q`), backing the database up first. A failed backup never stops
+        the quit: its one line is printed once the terminal is back."""
+        from rich.text import Text
+
+        from esp_tui.services.backup import backup_after
+
+        warning = backup_after(self.db, self.db_path, self.config, "quit")
+        self.exit(message=Text(f"esp-tui: warning: {warning}") if warning else None)
 
 
 def make_app(

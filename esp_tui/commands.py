@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from textual.app import SystemCommand
 from textual.screen import Screen
 
+from esp_tui.widgets.plain import markup_escape
+
 if TYPE_CHECKING:
     from esp_tui.app import EspApp
 
@@ -30,9 +32,10 @@ def screen_commands(app: EspApp, screen: Screen) -> Iterable[SystemCommand]:
             continue
         seen.add(b.id)
         where = "app" if active.node is app else ns
+        # The palette reads titles and help lines as markup: escape (keys come from config).
         yield SystemCommand(
-            f"{where}: {label[0].lower()}{label[1:]}",
-            f"key {b.key_display or key} · binding id {b.id}",
+            markup_escape(f"{where}: {label[0].lower()}{label[1:]}"),
+            markup_escape(f"key {b.key_display or key} · binding id {b.id}"),
             partial(app.run_action, b.action, active.node),
         )
     jump = getattr(screen, "jump_to_agent", None)
@@ -41,8 +44,8 @@ def screen_commands(app: EspApp, screen: Screen) -> Iterable[SystemCommand]:
 
         for agent in list_agents(app.db):
             yield SystemCommand(
-                f"jump to agent: {agent.name}",
-                f"{agent.agent_id} · {agent.team or 'no team'}",
+                f"jump to agent: {markup_escape(agent.name)}",
+                markup_escape(f"{agent.agent_id} · {agent.team or 'no team'}"),
                 partial(jump, agent.agent_id),
                 discover=False,
             )

@@ -129,6 +129,10 @@ class SheetSettings(_Strict):
     form_tabs: FormTabs = FormTabs()
 
 
+class BackupSettings(_Strict):
+    keep: int = Field(14, ge=1)
+
+
 class Config(_Strict):
     cohort: CohortSettings = CohortSettings()
     schedule: ScheduleSettings = ScheduleSettings()
@@ -139,6 +143,7 @@ class Config(_Strict):
     trees: TreesSettings = TreesSettings()
     intro: IntroSettings = IntroSettings()
     sheet: SheetSettings = SheetSettings()
+    backup: BackupSettings = BackupSettings()
     keymap: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("tasks")

@@ -250,6 +250,14 @@ def m0006_cohort_weekdays(db: Database) -> None:
     db.execute("ALTER TABLE cohort ADD COLUMN weekdays_only INTEGER NOT NULL DEFAULT 1")
 
 
+@MIGRATIONS(name="0007_snapshot_pushed")
+def m0007_snapshot_pushed(db: Database) -> None:
+    # Who last pushed our value of a cell and when (the run's finish time), for the Close
+    # screen's conflict view. NULL for cells pushed before this migration: nothing is lost.
+    db.execute("ALTER TABLE sync_snapshot ADD COLUMN pushed_at TEXT")
+    db.execute("ALTER TABLE sync_snapshot ADD COLUMN pushed_by TEXT")
+
+
 def migrate(db: Database) -> int:
     """Apply pending migrations (each in its own transaction); return the schema version."""
     if MIGRATIONS.pending(db):

@@ -56,24 +56,13 @@ def record_sync(
     rows_appended: int,
     conflicts: list[dict[str, Any]],
     snapshot: Mapping[CellKey, tuple[str, str] | None],
+    pushed_by: str = "",
 ) -> int:
     """Apply snapshot changes ((value, local); None deletes a cell) and add the run row, in ONE
-    transaction."""
-    upserts = [(*k, e[0], e[1]) for k, e in snapshot.items() if e is not None]
-    deletes = [k for k, e in snapshot.items() if e is None]
+    transaction. A cell whose agreed value is ours is marked pushed at `finished_at` by
+    `pushed_by` (the Google identity or TL name that wrote it)."""
     with db.atomic():
-        if upserts:
-            db.conn.executemany(
-                "INSERT INTO sync_snapshot (sheet, row_key, header, value, local)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(sheet, row_key, header)"
-                " DO UPDATE SET value = excluded.value, local = excluded.local",
-                upserts,
-            )
-        if deletes:
-            db.conn.executemany(
-                "DELETE FROM sync_snapshot WHERE sheet = ? AND row_key = ? AND header = ?",
-                deletes,
-            )
+        _apply_snapshot(db, snapshot, pushed_at=finished_at, pushed_by=pushed_by)
         cur = db.execute(
             "INSERT INTO sync_runs (started_at, finished_at, outcome, requests, cells_written,"
             " rows_appended, conflicts_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -88,6 +77,75 @@ def record_sync(
             ],
         )
         return int(cur.lastrowid or 0)
+
+
+def record_snapshot(
+    db: Database,
+    snapshot: Mapping[CellKey, tuple[str, str] | None],
+    *,
+    pushed_at: datetime | None = None,
+    pushed_by: str = "",
+) -> None:
+    """Apply snapshot changes alone, in one transaction: the part of a split write the sheet
+    already accepted, so a failure in a later part still converges on the next run."""
+    with db.atomic():
+        _apply_snapshot(db, snapshot, pushed_at=pushed_at, pushed_by=pushed_by)
+
+
+def _apply_snapshot(
+    db: Database,
+    snapshot: Mapping[CellKey, tuple[str, str] | None],
+    *,
+    pushed_at: datetime | None = None,
+    pushed_by: str = "",
+) -> None:
+    """Upsert (value, local) per cell; where value == local (the sheet holds ours) and
+    `pushed_at` is given, also who pushed it and when. Otherwise (a keep-sheet choice) the last
+    push is kept as it was."""
+    at = to_text(pushed_at) if pushed_at is not None else None
+    upserts = [
+        (*k, e[0], e[1], *((at, pushed_by) if at and e[0] == e[1] else (None, None)))
+        for k, e in snapshot.items()
+        if e is not None
+    ]
+    deletes = [k for k, e in snapshot.items() if e is None]
+    if upserts:
+        db.conn.executemany(
+            "INSERT INTO sync_snapshot (sheet, row_key, header, value, local, pushed_at,"
+            " pushed_by) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sheet, row_key, header)"
+            " DO UPDATE SET value = excluded.value, local = excluded.local,"
+            " pushed_at = COALESCE(excluded.pushed_at, sync_snapshot.pushed_at),"
+            " pushed_by = COALESCE(excluded.pushed_by, sync_snapshot.pushed_by)",
+            upserts,
+        )
+    if deletes:
+        db.conn.executemany(
+            "DELETE FROM sync_snapshot WHERE sheet = ? AND row_key = ? AND header = ?",
+            deletes,
+        )
+
+
+class LastPush(NamedTuple):
+    """A cell as last agreed with the sheet: `value` (the sheet's), `local` (ours then; equal
+    to `value` when we pushed it), and who last pushed ours when (None for cells pushed before
+    esp-tui recorded that)."""
+
+    value: str
+    local: str
+    pushed_at: datetime | None
+    pushed_by: str | None
+
+
+def last_push(db: Database, key: CellKey) -> LastPush | None:
+    """The snapshot of one cell, or None when we never pushed it."""
+    r = db.execute(
+        "SELECT value, local, pushed_at, pushed_by FROM sync_snapshot"
+        " WHERE sheet = ? AND row_key = ? AND header = ?",
+        list(key),
+    ).fetchone()
+    if r is None:
+        return None
+    return LastPush(r[0], r[1], from_text(r[2]) if r[2] else None, r[3] or None)
 
 
 def _run(r: tuple[Any, ...]) -> SyncRun:

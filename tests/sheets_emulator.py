@@ -18,9 +18,14 @@ Fidelity choices (what real Sheets does, kept because sync code must cope with i
 Simplifications: formulas are not evaluated (a formula cell reads back as its text); numbers
 render as ``str`` of the number; dates are not parsed; auth headers are not checked.
 
+Google's limits: a written cell over 50,000 characters is a 400 with Google's own text (the
+whole batch is refused); ``max_body_bytes`` (off by default) refuses a bigger request body
+with a 400, to prove a client splits its writes.
+
 Fault injection: ``inject("429", "drop", "500-after-apply", ...)`` queues one fault per
-coming request, in order. ``NNN`` answers that HTTP status with Google's error JSON, ``drop``
-closes the socket without a response, ``-after-apply`` performs the request first.
+coming request, in order. ``NNN`` (any status: 400, 403, 404, 429, 500, ...) answers that
+HTTP status with Google's error JSON, ``drop`` closes the socket without a response,
+``-after-apply`` performs the request first.
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ Scalar = str | int | float | bool
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
+CELL_LIMIT = 50_000  # characters per cell
+CELL_LIMIT_MESSAGE = (
+    "Your input contains more than the maximum of 50000 characters in a single cell."
+)
 
 _STATUS_TEXT = {
     400: ("INVALID_ARGUMENT", "Invalid request."),
@@ -72,6 +81,7 @@ class LoggedRequest(NamedTuple):
     path: str  # percent-decoded, e.g. /v4/spreadsheets/KEY/values/'Tab'!A1:B2
     query: dict[str, list[str]]
     body: Any
+    size: int = 0  # bytes of the request body as received
 
 
 class ApiError(Exception):
@@ -256,6 +266,8 @@ def parse_input(value: Any, user_entered: bool) -> Cell | object | None:
         return _SKIP
     if not isinstance(value, str | int | float | bool):
         raise ApiError(400, f"Invalid value: {json.dumps(value)[:60]}")
+    if isinstance(value, str) and len(value) > CELL_LIMIT:
+        raise ApiError(400, CELL_LIMIT_MESSAGE)
     if value == "":
         return None
     if not user_entered or not isinstance(value, str):
@@ -357,8 +369,9 @@ def _flag(query: dict[str, list[str]], name: str, default: str = "") -> str:
 class SheetsEmulator:
     """In-memory spreadsheets behind a loopback HTTP server. Use as a context manager."""
 
-    def __init__(self, *, latency_s: float = 0.0) -> None:
+    def __init__(self, *, latency_s: float = 0.0, max_body_bytes: int | None = None) -> None:
         self.latency_s = latency_s
+        self.max_body_bytes = max_body_bytes  # None: no limit (set it to test request sizes)
         self._books: dict[str, Book] = {}
         self._log: list[LoggedRequest] = []
         self._faults: deque[str] = deque()
@@ -727,7 +740,7 @@ class _Handler(BaseHTTPRequestHandler):
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = ["<invalid json>"]  # rejected by handle() as Google does
-        fault = emulator._begin(LoggedRequest(method, unquote(split.path), query, body))
+        fault = emulator._begin(LoggedRequest(method, unquote(split.path), query, body, len(raw)))
         if emulator.latency_s:
             time.sleep(emulator.latency_s)
         kind, after = (
@@ -738,6 +751,9 @@ class _Handler(BaseHTTPRequestHandler):
         if kind and not after:
             return self._fail(kind)
         try:
+            limit = emulator.max_body_bytes
+            if limit is not None and len(raw) > limit:
+                raise ApiError(400, f"Request payload size exceeds the limit: {limit} bytes.")
             status, payload = 200, emulator.handle(method, split.path, query, body)
         except ApiError as err:
             status, payload = err.code, err.payload()
@@ -763,9 +779,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def running_emulator(*, latency_s: float = 0.0) -> Iterator[SheetsEmulator]:
+def running_emulator(
+    *, latency_s: float = 0.0, max_body_bytes: int | None = None
+) -> Iterator[SheetsEmulator]:
     """`with running_emulator() as emu:` — started on a free port, stopped afterwards."""
-    emulator = SheetsEmulator(latency_s=latency_s).start()
+    emulator = SheetsEmulator(latency_s=latency_s, max_body_bytes=max_body_bytes).start()
     try:
         yield emulator
     finally:

@@ -16,7 +16,7 @@ async def test_starts_on_a_seeded_db_and_shows_every_agent(seeded_db, config, cl
         await pilot.pause()
         table = app.screen.query_one("#roster", DataTable)
         assert table.row_count == 24
-        names = {table.get_row_at(i)[0] for i in range(table.row_count)}
+        names = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}  # Text cells
         assert "Kai Everly" in names
         header = app.screen.query_one(StatusHeader)
         assert header.left.startswith("ESP · Demo cohort · Day 1 of 5 · Mon 23 Nov 09:14")

@@ -12,6 +12,7 @@ from esp_tui.app import make_app
 from esp_tui.domain.tickets import Ticket
 from esp_tui.screens.agent import AgentScreen
 from esp_tui.screens.close import CloseScreen
+from esp_tui.screens.error_dialog import ErrorDialog
 from esp_tui.screens.flags import FlagsScreen
 from esp_tui.screens.prompts import Confirm
 from esp_tui.screens.ticket_form import TicketFormScreen
@@ -151,7 +152,7 @@ async def test_sync_runs_in_a_worker_and_shows_conflicts_per_cell(
         assert sheet.get_values(KEY, "ESP Tracker")[1][col] == "PM: call me"
         await pilot.press("L")  # keep ours, for this cell
         assert str(conflicts.get_row_at(0)[5]) == "keep-local"
-        await pilot.press("s")
+        await pilot.press("s", "y")  # writing ours over the PM's edit asks first
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert sheet.get_values(KEY, "ESP Tracker")[1][col] == "ok"
@@ -167,7 +168,9 @@ async def test_sync_failure_is_reported_and_nothing_recorded(seeded_db, config, 
         await pilot.press("s", "y")  # sync despite the open gaps
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "sync failed" in text(app.screen, "#sync-status")
+        assert isinstance(app.screen, ErrorDialog)  # the error, in a dialog; the app runs on
+        close = app.screen_stack[-2]
+        assert "sync failed" in text(close, "#sync-status")
         assert count_runs(seeded_db) == 0
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Mapping, Sequence
 
 from esp_tui import __version__
 from esp_tui.cli.common import add_global_options
-from esp_tui.cli.context import EXIT_USAGE, CliContext, CliError
+from esp_tui.cli.context import EXIT_FAIL, EXIT_USAGE, CliContext, CliError
 
 # Each module exposes register(subparsers); its handlers are run(args, ctx) -> exit code.
 COMMAND_MODULES = (
@@ -19,6 +20,7 @@ COMMAND_MODULES = (
     "esp_tui.cli.tickets_cmd",
     "esp_tui.cli.progress_cmd",
     "esp_tui.cli.close_cmd",
+    "esp_tui.cli.backup_cmd",
 )
 
 
@@ -44,7 +46,7 @@ def run_app(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     from esp_tui.config import ConfigError
-    from storage.db import StorageError
+    from storage.db import DatabaseBusy, StorageError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -55,12 +57,30 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except CliError as e:
         print(f"esp-tui: error: {e}", file=sys.stderr)
         return e.code
+    except DatabaseBusy as e:  # not bad input: the same command works once the lock is free
+        print(f"esp-tui: error: {e}", file=sys.stderr)
+        return EXIT_FAIL
     except (ConfigError, StorageError) as e:
         print(f"esp-tui: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    finally:
+        ctx.close()
+
+
+EXIT_SIGPIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader left
 
 
 def entry() -> None:
-    sys.exit(main())
+    """The console script. A closed stdout (`esp-tui roster list | head -1`) ends quietly, as
+    the Python docs' note on SIGPIPE recommends: stdout is pointed at devnull so the
+    interpreter's last flush cannot fail again, and the exit code is 141, no traceback."""
+    try:
+        code = main()
+        sys.stdout.flush()  # output still buffered fails here, inside the try
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_SIGPIPE)
+    sys.exit(code)

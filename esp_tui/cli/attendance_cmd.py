@@ -113,6 +113,7 @@ def run_stamp(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.domain.text import visible
     from esp_tui.services import attendance as svc
 
     if args.kind is not None or args.at is not None:
@@ -124,14 +125,16 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
     except svc.AttendanceError as e:
         raise CliError(str(e)) from None
     include_out = svc.is_day_over(cohort, day, ctx.now())
-    width = max((len(preview.names[p.agent_id]) for p in preview.proposals), default=4)
+    # Names from the roster and the Meet report are text: one line each, escapes visible.
+    names = {p.agent_id: visible(preview.names[p.agent_id]) for p in preview.proposals}
+    width = max((len(n) for n in names.values()), default=4)
     for p in preview.proposals:
         ctx.out(
-            f"{p.agent_id:<10} {preview.names[p.agent_id]:<{width}}  in {p.first_seen:%H:%M}"
-            f"  out {p.last_seen:%H:%M}  by {p.matched_by}"
+            f"{visible(p.agent_id):<10} {names[p.agent_id]:<{width}}  in {p.first_seen:%H:%M}"
+            f"  out {p.last_seen:%H:%M}  by {visible(p.matched_by)}"
         )
     for who in preview.unmatched:
-        ctx.out(f"unmatched: {who}")
+        ctx.out(f"unmatched: {visible(who)}")
     outs = "in and out stamps" if include_out else "in stamps only: day not over yet"
     if not args.yes:
         ctx.out(
@@ -156,7 +159,10 @@ def run_note(args: argparse.Namespace, ctx: CliContext) -> int:
     cohort = require_cohort(ctx)
     agent = _agent(ctx, args.agent_id)
     day = _day(ctx, cohort, args.day)
-    svc.set_note(ctx.db, cohort, agent.agent_id, day, args.text)
+    try:
+        svc.set_note(ctx.db, cohort, agent.agent_id, day, args.text)
+    except svc.AttendanceError as e:  # e.g. too long for its sheet cell: exit 2, nothing written
+        raise CliError(str(e)) from None
     verb = "saved" if args.text.strip() else "cleared"
     ctx.out(f"note {verb}: {agent.name} · day {day}")
     return EXIT_OK

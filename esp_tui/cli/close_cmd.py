@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from esp_tui.cli.common import add_command, check_day, parse_day, require_cohort
 from esp_tui.cli.context import EXIT_FAIL, EXIT_OK, CliContext, CliError
+from esp_tui.domain.text import printable, visible
 
 if TYPE_CHECKING:
     from esp_tui.sync.engine import SyncReport, Target
@@ -62,47 +63,49 @@ def run_check(args: argparse.Namespace, ctx: CliContext) -> int:
         for line in summary_lines(result):
             ctx.out(f"  {line}")
         for gap in result.gaps:
-            ctx.out(f"  - {gap.detail}")
+            ctx.out(f"  - {visible(gap.detail)}")  # names: text, one line
     return EXIT_OK if result.ready else EXIT_FAIL
 
 
 # ----------------------------------------------------------------------------- sheet access
 def _target(ctx: CliContext, *, interactive: bool = False) -> Target:
-    from esp_tui.sync.engine import SheetNotConfigured, connect
-    from esp_tui.sync.transport import SheetsAuthError, SheetsEndpointError
+    from esp_tui.sync.engine import connect
+    from esp_tui.sync.errors import describe
 
     try:
         target = connect(ctx.config, ctx.env, interactive=interactive)
-    except (SheetNotConfigured, SheetsEndpointError) as e:
-        raise CliError(str(e)) from None
-    except SheetsAuthError as e:
-        raise CliError(str(e), code=EXIT_FAIL) from None
+    except Exception as e:  # no key, a bad endpoint, unusable credentials: one line
+        said = describe(e)
+        raise CliError(said.message, code=said.exit_code) from None
     for warning in target.warnings:
         ctx.warn(warning)
     return target
 
 
-def _sheet_errors() -> tuple[type[Exception], ...]:
-    from esp_tui.sync.layout import LayoutError
-    from esp_tui.sync.transport import SheetsError
+def _failed(ctx: CliContext, args: argparse.Namespace, err: Exception, target: Target) -> int:
+    """One line on stderr, worded by sync/errors.py: exit 1 when the sheet, Google, the
+    network or the database failed, 2 when our input was wrong (nothing was sent)."""
+    from esp_tui.sync.errors import describe
+    from esp_tui.sync.limits import CellsOverLimit
 
-    return (SheetsError, LayoutError)
-
-
-def _failed(ctx: CliContext, args: argparse.Namespace, err: Exception, requests: int) -> int:
+    if isinstance(err, BrokenPipeError):  # stdout was closed (`| head`): entry() exits quietly
+        raise err
+    said = describe(err, identity=target.identity, spreadsheet=target.key)
     if getattr(args, "json", False):
-        ctx.print_json(
-            {
-                "requests": requests,
-                "cells_written": 0,
-                "rows_appended": 0,
-                "conflicts": [],
-                "outcome": "failed",
-                "error": str(err),
-            }
-        )
-    print(f"esp-tui: error: {err}", file=sys.stderr)
-    return EXIT_FAIL
+        report = {
+            "requests": target.requests,
+            "cells_written": 0,
+            "rows_appended": 0,
+            "conflicts": [],
+            "outcome": "failed",
+            "batches": 0,
+            "error": said.message,
+        }
+        if isinstance(err, CellsOverLimit):
+            report["cells_over_limit"] = [c.to_json() for c in err.cells]
+        ctx.print_json(report)
+    print(f"esp-tui: error: {printable(said.message)}", file=sys.stderr)
+    return said.exit_code
 
 
 # ----------------------------------------------------------------------------- sync
@@ -128,8 +131,13 @@ def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.out("nothing written")
             return EXIT_FAIL
         report = push(ctx.db, target, prepared, now=ctx.now)
-    except _sheet_errors() as err:
-        return _failed(ctx, args, err, target.requests)
+    except Exception as err:  # every error: one line, never a traceback
+        return _failed(ctx, args, err, target)
+    from esp_tui.services.backup import backup_after
+
+    warning = backup_after(ctx.db, ctx.db_path, ctx.config, "sync")
+    if warning:
+        ctx.warn(warning)
     return _print_report(ctx, args, report)
 
 
@@ -147,8 +155,8 @@ def _print_report(ctx: CliContext, args: argparse.Namespace, report: SyncReport)
     else:
         ctx.out(report.summary())
         for c in report.conflicts:
-            ctx.out(
-                f"  conflict {c.tab} · {c.row_key} · {c.header}: "
+            ctx.out(  # sheet values are text: one line, escapes visible (repr)
+                f"  conflict {visible(c.tab)} · {visible(c.row_key)} · {visible(c.header)}: "
                 f"sheet {c.sheet!r}, ours {c.local!r}"
             )
         if report.conflicts:
@@ -169,8 +177,8 @@ def run_sheet_init(args: argparse.Namespace, ctx: CliContext) -> int:
         report = init_sheet(
             target, ctx.config, cohort.days, agents=len(list_agents(ctx.db, include_inactive=True))
         )
-    except _sheet_errors() as err:
-        return _failed(ctx, args, err, target.requests)
+    except Exception as err:
+        return _failed(ctx, args, err, target)
     for line in report.lines():
         ctx.out(line)
     return EXIT_OK
@@ -183,8 +191,8 @@ def run_auth_check(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.out(f"identity: {target.identity}")
     try:
         _, title = check_identity(target)
-    except _sheet_errors() as err:
-        return _failed(ctx, args, err, target.requests)
+    except Exception as err:
+        return _failed(ctx, args, err, target)
     ctx.out(f"spreadsheet {target.key!r} opens: {title!r}")
     return EXIT_OK
 

@@ -24,7 +24,9 @@ class CliError(Exception):
     """Raised by handlers for a one-line error; main() prints it and exits with `code`."""
 
     def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
+        from esp_tui.domain.text import printable
+
+        super().__init__(printable(message))  # it may quote user text: no raw escapes
         self.code = code
 
 
@@ -75,13 +77,22 @@ class CliContext:
                 zone = cohort.timezone
         return datetime.now(UTC).astimezone(resolve_timezone(zone))
 
+    # Every line a command prints goes through here. User text in it (names, notes, tickets,
+    # tree files, sheet values) may hold escape sequences: none reaches the terminal raw
+    # (esp_tui/domain/text.py). Commands also pass table cells through `visible`.
     def out(self, text: str = "") -> None:
-        print(text)
+        from esp_tui.domain.text import printable
+
+        print(printable(text))
 
     def print_json(self, data: Any) -> None:
         import json
 
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        from esp_tui.domain.text import json_safe
+
+        print(json_safe(json.dumps(data, indent=2, ensure_ascii=False)))
 
     def warn(self, text: str) -> None:
-        print(f"esp-tui: warning: {text}", file=sys.stderr)
+        from esp_tui.domain.text import printable
+
+        print(f"esp-tui: warning: {printable(text)}", file=sys.stderr)

@@ -97,12 +97,16 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     if not rows:
         ctx.out("no agents yet: run `esp-tui roster import FILE.csv` or `esp-tui demo`")
         return EXIT_OK
-    width = max(len(r["name"]) for r in rows)
+    from esp_tui.domain.text import visible
+
+    # Names, task labels and guide steps are text: one line each, escapes visible.
+    width = max(len(visible(r["name"])) for r in rows)
     for r in rows:
-        behind = f"  behind: {', '.join(r['behind'])}" if r["behind"] else ""
-        ctx.out(f"{r['agent_id']:<10} {r['name']:<{width}}  {r['passed']}/{r['total']}{behind}")
+        behind = f"  behind: {visible(', '.join(r['behind']))}" if r["behind"] else ""
+        agent_id, name = visible(r["agent_id"]), visible(r["name"])
+        ctx.out(f"{agent_id:<10} {name:<{width}}  {r['passed']}/{r['total']}{behind}")
         for line in r["next_actions"]:
-            ctx.out(f"{'':<10}   - {line}")
+            ctx.out(f"{'':<10}   - {visible(line)}")
     n = sum(1 for r in rows if r["behind"])
     ctx.out(f"{len(rows)} agents, {n} behind")
     return EXIT_OK

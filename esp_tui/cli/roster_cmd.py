@@ -82,9 +82,13 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     if not rows:
         ctx.out("no agents yet: run `esp-tui roster import FILE.csv` or `esp-tui demo`")
         return EXIT_OK
-    width = max(len(r["name"]) for r in rows)
-    for r in rows:
-        ctx.out(f"{r['agent_id']:<10} {r['name']:<{width}}  {r['team']:<8} {r['email']}")
+    from esp_tui.domain.text import visible
+
+    # Cells are user text: one line each, escape sequences shown escaped, never sent raw.
+    cells = [[visible(r[k] or "") for k in ("agent_id", "name", "team", "email")] for r in rows]
+    width = max(len(name) for _, name, _, _ in cells)
+    for agent_id, name, team, email in cells:
+        ctx.out(f"{agent_id:<10} {name:<{width}}  {team:<8} {email}")
     ctx.out(f"{len(rows)} agents")
     return EXIT_OK
 

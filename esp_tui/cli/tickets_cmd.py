@@ -80,6 +80,7 @@ def _fail(e: Exception) -> CliError:
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.domain.forms import FORM_LABELS
+    from esp_tui.domain.text import visible
     from esp_tui.services import tickets as svc
 
     found = svc.list_tickets(ctx.db, status=args.status, form=args.form, agent_id=args.agent)
@@ -89,7 +90,7 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     if not found:
         ctx.out("no tickets")
     for t in found:
-        ctx.out(f"{t.id[:8]}  {t.status:<9}  {FORM_LABELS[t.form]:<24}  {t.agent_id}")
+        ctx.out(f"{t.id[:8]}  {t.status:<9}  {FORM_LABELS[t.form]:<24}  {visible(t.agent_id)}")
     return EXIT_OK
 
 

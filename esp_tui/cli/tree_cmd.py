@@ -9,6 +9,7 @@ from typing import Any
 
 from esp_tui.cli.common import add_command
 from esp_tui.cli.context import EXIT_OK, EXIT_USAGE, CliError
+from esp_tui.domain.text import printable, visible
 from esp_tui.domain.trees import (
     Tree,
     TreeError,
@@ -47,12 +48,15 @@ def user_trees_dir(ctx: Any) -> Path | None:
 def run_list(args: argparse.Namespace, ctx: Any) -> int:
     user_dir = user_trees_dir(ctx)
     trees, errors = check_trees(shipped_trees_dir(), user_dir)
-    width = max((len(name) for name in trees), default=0)
+    width = max((len(visible(name)) for name in trees), default=0)
     for name in sorted(trees):
         tree = trees[name]
         origin = tree.source if user_dir and Path(tree.source).parent == user_dir else "shipped"
-        extra = f", include {tree.include}" if tree.include else ""
-        print(f"{name:<{width}}  {tree.title} ({len(tree.steps)} steps{extra}) [{origin}]")
+        extra = f", include {visible(tree.include)}" if tree.include else ""
+        _out(
+            f"{visible(name):<{width}}  {visible(tree.title)}"
+            f" ({len(tree.steps)} steps{extra}) [{visible(origin)}]"
+        )
     _print_errors(errors)
     return EXIT_USAGE if errors else EXIT_OK
 
@@ -80,7 +84,7 @@ def run_validate(args: argparse.Namespace, ctx: Any) -> int:
     if errors:
         _print_errors(errors)
         return EXIT_USAGE
-    print(f"ok: {len(checked)} tree(s) valid: {', '.join(checked)}")
+    _out(f"ok: {len(checked)} tree(s) valid: {', '.join(map(visible, checked))}")
     return EXIT_OK
 
 
@@ -93,10 +97,15 @@ def run_show(args: argparse.Namespace, ctx: Any) -> int:
             return EXIT_USAGE
         known = ", ".join(sorted(trees)) or "none"
         raise CliError(f"unknown tree '{args.name}' (known: {known})")
-    print(outline(trees[args.name], trees))
+    _out(outline(trees[args.name], trees))
     return EXIT_OK
+
+
+def _out(text: str) -> None:
+    """Tree files are text typed by a TL: nothing in them reaches the terminal raw."""
+    print(printable(text))
 
 
 def _print_errors(errors: list[TreeError]) -> None:
     for err in errors:
-        print(str(err), file=sys.stderr)
+        print(printable(str(err)), file=sys.stderr)

@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from esp_tui.domain.text import visible
+
 RESOLVED = "resolved"
 ESCALATE = "escalate"
 TERMINALS = frozenset({RESOLVED, ESCALATE})
@@ -382,29 +384,33 @@ def outline(tree: Tree, trees: Mapping[str, Tree]) -> str:
 def _outline_into(
     lines: list[str], tree: Tree, trees: Mapping[str, Tree], depth: int, expanded: set[str]
 ) -> None:
+    # Tree files are text typed by a TL: each field through visible() (no raw escape sequence
+    # reaches the terminal; a line break inside a field cannot break the outline).
     pad = "  " * depth
     expanded.add(tree.name)
-    header = f"{pad}{tree.title} [{tree.name}]"
+    header = f"{pad}{visible(tree.title)} [{visible(tree.name)}]"
     if tree.system:
-        header += f" · system: {tree.system}"
+        header += f" · system: {visible(tree.system)}"
     lines.append(header)
     if tree.include is not None:
         inner = trees.get(tree.include)
+        include = visible(tree.include)
         if inner is None:
-            lines.append(f"{pad}  include {tree.include}: (unknown tree)")
+            lines.append(f"{pad}  include {include}: (unknown tree)")
         elif tree.include in expanded:
-            lines.append(f"{pad}  include {tree.include}: (see above)")
+            lines.append(f"{pad}  include {include}: (see above)")
         else:
-            lines.append(f"{pad}  first, include {tree.include} (its escalate continues below):")
+            lines.append(f"{pad}  first, include {include} (its escalate continues below):")
             _outline_into(lines, inner, trees, depth + 2, expanded)
     for step in _walk_order(tree):
         start = "  (start)" if step.id == tree.start else ""
-        lines.append(f"{pad}  - {step.id}: {step.text}{start}")
+        lines.append(f"{pad}  - {visible(step.id)}: {visible(step.text)}{start}")
         if step.detail:
-            lines.append(f"{pad}      {step.detail}")
-        lines.extend(f"{pad}      contact {c.display()}" for c in step.contacts)
+            detail = visible(step.detail, multiline=True).splitlines()
+            lines.extend(f"{pad}      {line}" for line in detail)
+        lines.extend(f"{pad}      contact {visible(c.display())}" for c in step.contacts)
         outcomes = "   ".join(f"{a} -> {_target_label(t, step)}" for a, t in step.outcomes.items())
-        lines.append(f"{pad}      {outcomes}")
+        lines.append(f"{pad}      {visible(outcomes)}")
 
 
 def _target_label(target: str, step: Step) -> str:

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from esp_tui.domain.attendance import effective_events, format_local, next_ladder_step
 from esp_tui.services import attendance as svc
+from esp_tui.widgets.plain import plain, plain_lines
 from esp_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -71,13 +72,13 @@ class StandingSection(AgentSection):
         if week is None:
             return
         text = Text(f"Points {week.points:g}  ")
-        if week.step is not None:
-            text.append(f" {week.step.name} ", style="bold black on yellow")
+        if week.step is not None:  # step names come from the config file: text too
+            text.append(plain(f" {week.step.name} ", style="bold black on yellow"))
         else:
             text.append("no step reached", style="dim")
         nxt = next_ladder_step(week.points, self.esp.config.attendance)
         if nxt is not None:
-            text.append(f"   next: {nxt.name} at {nxt.min_points:g}", style="dim")
+            text.append(plain(f"   next: {nxt.name} at {nxt.min_points:g}", style="dim"))
         self.query_one("#standing", Static).update(text)
 
 
@@ -122,13 +123,13 @@ class WeekSection(AgentSection):
             cells["Flags"].append(badges_text(v.flags, v.badges, v.absence_kind))
             cells["Away"].append(f"{away}m" if away else dash)
             cells["Pts"].append(f"{v.points:g}")
-            cells["Note"].append(Text(v.note or "", no_wrap=True, overflow="ellipsis"))
+            cells["Note"].append(plain(v.note, no_wrap=True, overflow="ellipsis"))
         for name in self.ROWS:
             table.add_row(*cells[name], label=name)
         table.move_cursor(column=min(max(keep, 0), len(week.days) - 1), animate=False)
         notes = [f"Day {v.day}: {v.note}" for v in week.days if v.note]
         self.query_one("#notes", Static).update(
-            Text("\n".join(notes)) if notes else Text("No notes yet: n writes one", style="dim")
+            plain_lines(notes) if notes else Text("No notes yet: n writes one", style="dim")
         )
 
 
@@ -213,7 +214,7 @@ class AgentScreen(Screen[None]):
                 p for p in (agent.name, agent.agent_id, agent.team, agent.email) if p
             )
         yield StatusHeader(id="header")
-        yield Static(title, id="agent-title", markup=False)
+        yield Static(plain(title), id="agent-title")
         with VerticalScroll():
             yield from self.sections()
         yield Footer()
@@ -257,6 +258,7 @@ class AgentScreen(Screen[None]):
                 f"Note · {week.agent.name} · day {day}",
                 value=week.day(day).note or "",
                 hint="enter saves · empty clears · esc cancels",
+                validate=svc.note_problem,  # too long for its sheet cell: says so, keeps text
             ),
             save,
         )

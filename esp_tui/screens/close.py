@@ -12,13 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.worker import Worker, WorkerState
 
+from esp_tui.widgets.plain import cell, plain
 from esp_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -36,6 +39,45 @@ _KIND_LABELS = {
 _SEP = "\x1f"  # conflict row keys: tab, row key and header joined
 
 
+class CloseTable(DataTable):
+    """The Close screen's tables (gaps, conflicts): j/k move like the arrows."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="close_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="close_up"),
+    ]
+
+
+class ConflictTable(CloseTable):
+    """The conflicts: enter (or a click) opens the selected one in full."""
+
+    BINDINGS = [
+        Binding(
+            "enter", "select_cursor", "Conflict in full", id="close_conflict_detail", show=False
+        ),
+    ]
+
+
+def _cut(value: str) -> Text:
+    """A sheet value in a table cell: one line, an ellipsis where it is cut (enter shows it
+    whole), never markup."""
+    from esp_tui.domain.text import visible
+
+    return Text(visible(value), no_wrap=True, overflow="ellipsis", end="")
+
+
+def _brief(value: str, width: int = 24) -> str:
+    """A value on one line of a prompt: whitespace runs as one space, cut with an ellipsis."""
+    flat = " ".join(value.split())
+    return f"“{flat if len(flat) <= width else flat[: width - 1] + '…'}”"
+
+
+def _choice_cell(choice: str | None) -> Text:
+    if choice is None:
+        return Text("undecided", style="dim")
+    return Text(choice, style="bold yellow" if choice == "keep-local" else "bold green")
+
+
 class CloseScreen(Screen[None]):
     """`c` on the roster."""
 
@@ -46,6 +88,7 @@ class CloseScreen(Screen[None]):
         Binding("s", "sync", "Sync to sheet", id="close_sync"),
         Binding("S", "keep_sheet", "Keep sheet", key_display="S", id="close_keep_sheet"),
         Binding("L", "keep_local", "Keep ours", key_display="L", id="close_keep_local"),
+        Binding("tab", "switch_table", "Gaps ⇄ conflicts", id="close_switch_table"),
         Binding("h", "handoff", "Handoff (day 5)", id="close_handoff"),
         Binding("r", "refresh_gaps", "Recheck", id="close_recheck"),
     ]
@@ -58,6 +101,10 @@ class CloseScreen(Screen[None]):
     CloseScreen #sync-progress.running { display: block; }
     CloseScreen #conflicts { height: auto; max-height: 12; display: none; }
     CloseScreen #conflicts.shown { display: block; }
+    CloseScreen #conflicts > .datatable--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
+    CloseScreen #conflict-hint { height: auto; padding: 0 1; display: none; }
     """
 
     class SyncProgress(Message):
@@ -92,10 +139,11 @@ class CloseScreen(Screen[None]):
         yield StatusHeader()
         yield Static(id="close-title")
         yield Static(id="checklist")
-        yield DataTable(id="gaps", cursor_type="row", zebra_stripes=True)
+        yield CloseTable(id="gaps", cursor_type="row", zebra_stripes=True)
         yield ProgressBar(id="sync-progress", total=100, show_eta=False)
         yield Static("", id="sync-status")
-        yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
+        yield ConflictTable(id="conflicts", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="conflict-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -126,7 +174,7 @@ class CloseScreen(Screen[None]):
         row = table.cursor_row  # keep the TL's place after a jump and return
         table.clear()
         for i, gap in enumerate(result.gaps):
-            table.add_row(_KIND_LABELS[gap.kind], gap.agent_id, gap.detail, key=str(i))
+            table.add_row(_KIND_LABELS[gap.kind], cell(gap.agent_id), cell(gap.detail), key=str(i))
         if result.gaps:
             table.move_cursor(row=min(row, len(result.gaps) - 1))
         table.display = bool(result.gaps)
@@ -172,12 +220,15 @@ class CloseScreen(Screen[None]):
     def action_dry_run(self) -> None:
         self._start(dry_run=True)
 
-    def action_sync(self) -> None:
-        """A real sync with readiness gaps open asks first (a dry run never does)."""
+    def action_sync(self, overwrite_ok: bool = False) -> None:
+        """A real sync with readiness gaps open asks first (a dry run never does); so does one
+        that would write a resolved "keep ours" over a PM's edit (`_ask_overwrite`)."""
         from esp_tui.screens.prompts import Confirm
 
         if self.syncing:
             self.app.notify("A sync is already running")
+            return
+        if not overwrite_ok and self._ask_overwrite():
             return
         from esp_tui.services.readiness import check_day
 
@@ -203,7 +254,8 @@ class CloseScreen(Screen[None]):
         self._status("dry run: reading the sheet…" if dry_run else "syncing…")
         self._sync_worker(dry_run, dict(self.resolutions))
 
-    @work(thread=True, exclusive=True, group="sync")
+    # exit_on_error=False: a worker error never ends the app (EspApp.on_worker_state_changed).
+    @work(thread=True, exclusive=True, group="sync", name="the sheet sync", exit_on_error=False)
     def _sync_worker(self, dry_run: bool, resolutions: dict[CellKey, Resolution]) -> None:
         from esp_tui.services.sync import SyncFailed, sync_day
 
@@ -245,54 +297,193 @@ class CloseScreen(Screen[None]):
         self.app.notify(
             prefix + report.summary(), severity="warning" if report.conflicts else "information"
         )
+        for warning in report.warnings:  # e.g. the backup after the sync failed
+            self.app.notify(warning, title="Backup", severity="warning", timeout=10)
         self.esp.refresh_header()
 
     def on_close_screen_sync_failed(self, message: SyncFailed) -> None:
+        from esp_tui.screens.error_dialog import ErrorDialog
+
         self._finish()
-        self._status(f"[b]sync failed[/b], nothing recorded: {message.error}")
-        self.app.notify(message.error, title="Sync failed", severity="error", timeout=10)
+        self._status(Text.assemble(("sync failed", "bold"), plain(f": {message.error}")))
+        self.app.push_screen(ErrorDialog("Sync failed", message.error))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A sync worker that raised past sync_day (which words every error it meets) still
+        ends the sync here; the app's one handler shows the error (Textual does not bubble
+        this event, so it is forwarded)."""
+        if event.worker.group == "sync" and event.state == WorkerState.ERROR:
+            self._finish()
+            self._status(Text("sync failed: see the error (nothing was recorded)"))
+        self.esp.on_worker_state_changed(event)
 
     def _finish(self) -> None:
         self.syncing = False
         self.query_one("#sync-progress", ProgressBar).remove_class("running")
 
-    def _status(self, text: str) -> None:
-        self.query_one("#sync-status", Static).update(text)
+    def _status(self, text: str | Text) -> None:
+        """A str carries paths, sheet values and error texts: shown as plain text."""
+        status = self.query_one("#sync-status", Static)
+        status.update(plain(text) if isinstance(text, str) else text)
 
     # -- conflicts -----------------------------------------------------------------------------
     def _show_conflicts(self, conflicts: list[Conflict]) -> None:
-        self.conflicts = list(conflicts)
+        """List the sync's conflicts, the cursor kept on the same conflict. A choice made
+        against a sheet value that has changed since is dropped (decide again); a choice still
+        waiting for its sync stays listed (a dry run plans it away)."""
+        listed = {c.key for c in conflicts}
+        for c in conflicts:
+            res = self.resolutions.get(c.key)
+            if res is not None and res.sheet_value != c.sheet:
+                del self.resolutions[c.key]
+        pending = [c for c in self.conflicts if c.key in self.resolutions and c.key not in listed]
+        selected = self.selected_conflict()
+        self.conflicts = [*conflicts, *pending]
         table = self.query_one("#conflicts", DataTable)
         table.clear()
-        for c in conflicts:
-            choice = self.resolutions.get(c.key)
+        for c in self.conflicts:
+            res = self.resolutions.get(c.key)
             table.add_row(
-                c.tab, c.row_key, c.header, c.sheet, c.local, choice.choice if choice else "",
-                key=_SEP.join(c.key),
+                cell(c.tab), cell(c.row_key), cell(c.header), _cut(c.sheet), _cut(c.local),
+                _choice_cell(res.choice if res else None), key=_SEP.join(c.key),
             )  # fmt: skip
-        table.set_class(bool(conflicts), "shown")
-        if conflicts:
+        keys = [c.key for c in self.conflicts]
+        if selected is not None and selected.key in keys:
+            table.move_cursor(row=keys.index(selected.key), animate=False)
+        table.set_class(bool(self.conflicts), "shown")
+        self._show_selected()
+        self.refresh_bindings()
+        if self.conflicts:
             table.focus()
 
-    def _resolve(self, choice: str) -> None:
-        from esp_tui.services.sync import keep
-
+    def selected_conflict(self) -> Conflict | None:
+        """The conflict under the conflict table's cursor: the one S / L / enter act on."""
         table = self.query_one("#conflicts", DataTable)
         if not self.conflicts or table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return next((c for c in self.conflicts if _SEP.join(c.key) == row_key.value), None)
+
+    def _show_selected(self) -> None:
+        """Under the table, in words: which conflict S / L will act on."""
+        hint = self.query_one("#conflict-hint", Static)
+        conflict = self.selected_conflict()
+        hint.display = conflict is not None
+        if conflict is None:
+            return
+        n = self.query_one("#conflicts", DataTable).cursor_row + 1
+        res = self.resolutions.get(conflict.key)
+        hint.update(
+            Text.assemble(
+                ("▶ S / L act on ", "bold"),
+                (f"conflict {n} of {len(self.conflicts)}", "bold"),
+                ": ", plain(conflict.row_key), " · ", plain(conflict.header), " (",
+                _choice_cell(res.choice if res else None),
+                ")   enter: in full · tab: gaps ⇄ conflicts",
+            )
+        )  # fmt: skip
+
+    @on(DataTable.RowHighlighted, "#conflicts")
+    def _conflict_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_selected()
+
+    @on(DataTable.RowSelected, "#conflicts")
+    def _conflict_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.open_conflict()
+
+    def open_conflict(self) -> None:
+        """The selected conflict in full, in a modal where S / L resolve it."""
+        from esp_tui.screens.conflict_detail import ConflictDetail, conflict_context
+
+        conflict = self.selected_conflict()
+        if conflict is None:
+            return
+        res = self.resolutions.get(conflict.key)
+        self.app.push_screen(
+            ConflictDetail(
+                conflict,
+                conflict_context(self.esp.db, conflict),
+                choice=res.choice if res else None,
+                zone=self.esp.zone,
+                resolve=self._set_choice,
+            )
+        )
+
+    def _resolve(self, choice: str) -> None:
+        """S / L: the conflict under the cursor at the moment of the key press, and only it."""
+        conflict = self.selected_conflict()
+        if conflict is None:
             self.app.notify("No conflict to resolve (run d or s first)")
             return
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        conflict = next(c for c in self.conflicts if _SEP.join(c.key) == row_key.value)
+        self._set_choice(conflict, choice)
+
+    def _set_choice(self, conflict: Conflict, choice: str) -> None:
+        """Record (or change) the choice for one conflict and show it in its row."""
+        from esp_tui.services.sync import keep
+
+        before = self.resolutions.get(conflict.key)
         self.resolutions[conflict.key] = keep(choice, conflict.sheet)
-        table.update_cell(row_key, "choice", choice)
+        table = self.query_one("#conflicts", DataTable)
+        key = _SEP.join(conflict.key)
+        if key in table.rows:
+            table.update_cell(key, "choice", _choice_cell(choice))
         left = sum(1 for c in self.conflicts if c.key not in self.resolutions)
-        self._status(f"{choice} for {conflict.row_key} · {conflict.header}; {left} left; s syncs")
+        was = f" (was {before.choice})" if before and before.choice != choice else ""
+        self._status(
+            f"{choice}{was} for {conflict.row_key} · {conflict.header}; {left} left; s syncs"
+        )
+        self._show_selected()
 
     def action_keep_sheet(self) -> None:
         self._resolve("keep-sheet")
 
     def action_keep_local(self) -> None:
         self._resolve("keep-local")
+
+    def action_switch_table(self) -> None:
+        """tab: focus moves between the gaps and the conflicts."""
+        gaps = self.query_one("#gaps", DataTable)
+        conflicts = self.query_one("#conflicts", DataTable)
+        if self.focused is conflicts and gaps.display and gaps.row_count:
+            gaps.focus()
+        elif conflicts.has_class("shown"):
+            conflicts.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_table":  # only while there are conflicts to switch to
+            return self.query_one("#conflicts", DataTable).has_class("shown")
+        return True
+
+    def _ask_overwrite(self) -> bool:
+        """Before a sync that writes a resolved "keep ours" over a PM's edit: ask, listing the
+        cells. True when it asked (yes goes on with the sync, no syncs nothing)."""
+        from esp_tui.screens.prompts import Confirm
+
+        ours = [
+            c
+            for c in self.conflicts
+            if (res := self.resolutions.get(c.key)) is not None and res.choice == "keep-local"
+        ]
+        if not ours:
+            return False
+        n = len(ours)
+        lines = [f"Overwrite {n} cell{'s' if n != 1 else ''} a PM edited in the sheet with ours?"]
+        lines += [
+            f"• {c.row_key} · {c.header}: {_brief(c.sheet)} → {_brief(c.local)}" for c in ours[:6]
+        ]
+        if n > 6:
+            lines.append(f"… and {n - 6} more")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.action_sync(overwrite_ok=True)
+            else:
+                self._status("nothing synced: the PM's values stay (S keeps the sheet's value)")
+
+        self.app.push_screen(Confirm("\n".join(lines), yes="Overwrite", no="Don't sync"), answer)
+        return True
 
     # -- handoff -------------------------------------------------------------------------------
     def action_handoff(self) -> None:

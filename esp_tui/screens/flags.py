@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from esp_tui.domain.progress import CAP_LEVELS, RED_FLAG_KINDS, RED_FLAG_LABELS
+from esp_tui.widgets.plain import PlainInput, cell, plain
 from esp_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -25,19 +26,21 @@ def _when(dt: Any, zone: tzinfo) -> str:
     return dt.astimezone(zone).strftime("%a %d %b %H:%M") if dt else ""
 
 
-def cap_line(cap: Cap, zone: tzinfo) -> str:
+def cap_line(cap: Cap, zone: tzinfo) -> Text:
     day = f"day {cap.day} · " if cap.day else ""
-    return f"{cap.level} CAP · {day}{_when(cap.created_at, zone)} · {cap.reason}"
+    return plain(f"{cap.level} CAP · {day}{_when(cap.created_at, zone)} · {cap.reason}")
 
 
-def flag_line(flag: RedFlag, zone: tzinfo) -> str:
+def flag_line(flag: RedFlag, zone: tzinfo) -> Text:
     if flag.resolved_at:
-        state = "[dim]resolved[/dim]"
+        state = Text("resolved", style="dim")
     elif flag.pm_notified_at:
-        state = f"PM notified {_when(flag.pm_notified_at, zone)}"
+        state = Text(f"PM notified {_when(flag.pm_notified_at, zone)}")
     else:
-        state = "[b red]PM not notified[/b red]"
-    return f"#{flag.id} {RED_FLAG_LABELS[flag.kind]} · {state} · {flag.text}"
+        state = Text("PM not notified", style="bold red")
+    return Text.assemble(
+        f"#{flag.id} {RED_FLAG_LABELS[flag.kind]} · ", state, " · ", plain(flag.text)
+    )
 
 
 class _FormModal(ModalScreen[Any]):
@@ -54,7 +57,7 @@ class _FormModal(ModalScreen[Any]):
 
     def __init__(
         self,
-        title: str,
+        title: Text,
         choices: list[tuple[str, str]],
         initial: str,
         placeholder: str,
@@ -71,7 +74,7 @@ class _FormModal(ModalScreen[Any]):
         with Vertical():
             yield Static(self._title)
             yield Select(self._choices, value=self._initial, allow_blank=False, id="form-choice")
-            yield Input(placeholder=self._placeholder, id="form-text")
+            yield PlainInput(placeholder=self._placeholder, id="form-text")
             yield Static("", id="form-error")
             yield Static("[dim]enter saves · tab / shift+tab moves · esc cancels[/dim]")
 
@@ -83,7 +86,7 @@ class _FormModal(ModalScreen[Any]):
         try:
             result = self._submit(choice, event.value)
         except ValueError as e:
-            self.query_one("#form-error", Static).update(str(e))
+            self.query_one("#form-error", Static).update(plain(str(e)))
             return
         self.dismiss(result)
 
@@ -94,7 +97,11 @@ class _FormModal(ModalScreen[Any]):
 class RaiseFlagModal(_FormModal):
     def __init__(self, agent_label: str, submit: Callable[[str, str], Any]) -> None:
         super().__init__(
-            f"Red flag for [b]{agent_label}[/b] — the PMs must hear about it today",
+            Text.assemble(
+                "Red flag for ",
+                plain(agent_label, style="bold"),
+                " — the PMs must hear about it today",
+            ),
             [(RED_FLAG_LABELS[k], k) for k in RED_FLAG_KINDS],
             "background_check",
             "what happened, e.g. background check shows a pending charge",
@@ -105,7 +112,7 @@ class RaiseFlagModal(_FormModal):
 class CapModal(_FormModal):
     def __init__(self, agent_label: str, submit: Callable[[str, str], Any]) -> None:
         super().__init__(
-            f"CAP for [b]{agent_label}[/b]",
+            Text.assemble("CAP for ", plain(agent_label, style="bold")),
             [(lvl, lvl) for lvl in CAP_LEVELS],
             "written",
             "reason, e.g. failed AHIP final twice",
@@ -236,10 +243,10 @@ class FlagsScreen(Screen[None]):
             table.add_row(
                 str(f.id),
                 _when(f.raised_at, zone),
-                names.get(f.agent_id, f.agent_id),
+                cell(names.get(f.agent_id, f.agent_id)),
                 RED_FLAG_LABELS[f.kind],
                 notified,
-                f.text,
+                cell(f.text),
                 key=str(f.id),
             )
         if table.row_count:
@@ -256,9 +263,9 @@ class FlagsScreen(Screen[None]):
             caps.add_row(
                 _when(c.created_at, zone),
                 str(c.day or ""),
-                names.get(c.agent_id, c.agent_id),
+                cell(names.get(c.agent_id, c.agent_id)),
                 c.level,
-                c.reason,
+                cell(c.reason),
             )
         self._show_message()
 
@@ -277,7 +284,7 @@ class FlagsScreen(Screen[None]):
         if flag is None:
             box.update("[dim]No red flags. Raise one with r on the roster.[/dim]")
             return
-        box.update(flag_message(self.esp.db, self.esp.config, flag))
+        box.update(plain(flag_message(self.esp.db, self.esp.config, flag), multiline=True))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "flags":

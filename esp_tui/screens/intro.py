@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from esp_tui.widgets.plain import cell
 from esp_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ class IntroScreen(Screen[None]):
         table.add_column("Resource", width=44, key="title")
         table.add_column("Link", width=60, key="url")
         for i, r in enumerate(self.esp.config.intro.resources):
-            table.add_row(self._tick(i), r.title, r.url, key=str(i))
+            # titles and links come from the config file: text, never markup
+            table.add_row(self._tick(i), cell(r.title), cell(r.url), key=str(i))
         table.focus()
         self.tick_timer()
         self.set_interval(1.0, self.tick_timer)

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from esp_tui.services import attendance as svc
+from esp_tui.widgets.plain import cell, plain
 
 if TYPE_CHECKING:
     from esp_tui.app import EspApp
@@ -78,7 +79,7 @@ class MeetImportScreen(ModalScreen[svc.Action | None]):
             table.add_row(*self._cells(p.agent_id), key=p.agent_id)
         unmatched = self.preview.unmatched
         self.query_one("#unmatched", Static).update(
-            "Not in the roster: " + "; ".join(unmatched) if unmatched else ""
+            plain("Not in the roster: " + "; ".join(unmatched)) if unmatched else ""
         )
         self._refresh_summary()
         table.focus()
@@ -92,8 +93,8 @@ class MeetImportScreen(ModalScreen[svc.Action | None]):
         by = p.matched_by if p.participant == name else f"{p.matched_by} ({p.participant})"
         return [
             Text("✓" if ok else "·", style="bold green" if ok else "dim"),
-            name,
-            by,
+            cell(name),  # names as the roster and the Meet report spell them: text
+            cell(by),
             f"{p.first_seen:%H:%M}",
             out if self.include_out else Text(out, style="dim strike"),
             "stamped" if agent_id in self._stamped else "",

@@ -12,6 +12,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from esp_tui.domain.text import visible
+from esp_tui.widgets.plain import plain
 from esp_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -147,7 +149,7 @@ class ProgressScreen(Screen[None]):
             grid.add_column(Text(label.center(width)), width=width, key=t.key)
         for row in data.rows:
             behind = bool(row.progress.behind)
-            name = Text(" " + row.agent.name[:20], style="bold red" if behind else "")
+            name = Text(" " + visible(row.agent.name)[:20], style="bold red" if behind else "")
             bar = progress_bar(row.progress.passed, row.progress.total, data.expected, behind)
             cells = [
                 cell(
@@ -188,13 +190,17 @@ class ProgressScreen(Screen[None]):
             box.update("[dim]No agents yet.[/dim]")
             return
         row, task = found
-        head = f"[b]{row.agent.name}[/b] ({row.agent.agent_id})"
+        # Names, task labels and next actions are text: plain, never markup.
+        head = Text.assemble(plain(row.agent.name, style="bold"), plain(f" ({row.agent.agent_id})"))
         if task is None:
             nxt = row.progress.next_actions
             more = f" · next: {nxt[0]}" + (f" (+{len(nxt) - 1} more)" if len(nxt) > 1 else "")
             box.update(
-                f"{head} · {row.progress.passed}/{row.progress.total} done"
-                + (more if nxt else " · nothing pending")
+                Text.assemble(
+                    head,
+                    f" · {row.progress.passed}/{row.progress.total} done",
+                    plain(more) if nxt else " · nothing pending",
+                )
             )
             return
         state = row.states.get(task.key)
@@ -203,8 +209,13 @@ class ProgressScreen(Screen[None]):
         last = f", last {state.last_score:g}%" if state and state.last_score is not None else ""
         standing = row.standings[task.key].replace("_", " ")
         box.update(
-            f"{head} · [b]{task.label}[/b] (due day {task.due_day}): {status}{tries}{last}"
-            f" · {standing} · p opens the agent's tasks"
+            Text.assemble(
+                head,
+                " · ",
+                plain(task.label, style="bold"),
+                f" (due day {task.due_day}): {status}{tries}{last}",
+                f" · {standing} · p opens the agent's tasks",
+            )
         )
 
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from esp_tui.widgets.pick_list import PickList
+from esp_tui.widgets.plain import PlainInput, plain
 
 T = TypeVar("T")
 
@@ -63,10 +64,10 @@ class PickOne(ModalScreen[T | None], Generic[T]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._title, classes="prompt-title", markup=False)
+            yield Static(plain(self._title), classes="prompt-title")
             yield PickList(
                 *(
-                    Option(f"{i}  {label}" if i <= 9 else f"   {label}")
+                    Option(plain(f"{i}  {label}" if i <= 9 else f"   {label}"))
                     for i, (_, label) in enumerate(self._choices, start=1)
                 ),
                 markup=False,
@@ -119,8 +120,10 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._title, classes="prompt-title", markup=False)
-            yield Input(value=self._value, placeholder=self._placeholder, select_on_focus=False)
+            yield Static(plain(self._title), classes="prompt-title")
+            yield PlainInput(
+                value=self._value, placeholder=self._placeholder, select_on_focus=False
+            )
             yield Static("", classes="prompt-error", markup=False)
             yield Static(self._hint, classes="prompt-hint")
 
@@ -132,7 +135,7 @@ class TextPrompt(ModalScreen[str | None]):
         event.stop()
         problem = self._validate(event.value) if self._validate else None
         if problem:
-            self.query_one(".prompt-error", Static).update(problem)
+            self.query_one(".prompt-error", Static).update(plain(problem))
             return
         self.dismiss(event.value)
 
@@ -162,7 +165,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._message, classes="prompt-title", markup=False)
+            yield Static(plain(self._message, multiline=True), classes="prompt-title")
             with Horizontal():
                 yield Button(f"{self._yes} (y)", id="yes", variant="primary")
                 yield Button(f"{self._no} (n)", id="no")

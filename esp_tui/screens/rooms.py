@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,6 +16,7 @@ from esp_tui.domain.rooms import MAIN_MEET, PURPOSE_LABELS, ROOM_PURPOSES, Room,
 from esp_tui.screens.ticket_form import ConfirmScreen
 from esp_tui.services import rooms as svc
 from esp_tui.widgets.pick_list import PickList
+from esp_tui.widgets.plain import PlainInput, cell, plain, plain_lines
 from esp_tui.widgets.status_header import StatusHeader
 from storage.agents import get_agent
 
@@ -68,7 +70,7 @@ class NewRoomScreen(ModalScreen[Room | None]):
             ):
                 with Horizontal():
                     yield Label(label)
-                    yield Input(placeholder=hint, id=f"room-{key}", compact=True)
+                    yield PlainInput(placeholder=hint, id=f"room-{key}", compact=True)
             yield Static("", id="room-error")
 
     def on_mount(self) -> None:
@@ -89,7 +91,7 @@ class NewRoomScreen(ModalScreen[Room | None]):
                 now=esp.now(),
             )
         except svc.RoomError as e:
-            self.query_one("#room-error", Static).update(f"✗ {e}")
+            self.query_one("#room-error", Static).update(plain(f"✗ {e}"))
             return
         self.dismiss(room)
 
@@ -123,10 +125,14 @@ class MoveAgentScreen(ModalScreen[str | None]):
         here = svc.where_label(self.esp.db, self.agent_id)
         name = agent.name if agent else self.agent_id
         options = [Option(f"Back to the {MAIN_MEET}", id="main")]
-        options += [Option(svc.room_title(r), id=str(r.id)) for r in svc.list_rooms(self.esp.db)]
+        options += [
+            Option(plain(svc.room_title(r)), id=str(r.id)) for r in svc.list_rooms(self.esp.db)
+        ]
         options.append(Option("New side room…", id=NEW_ROOM))
         with Vertical():
-            yield Static(f"[b]Move {name}[/b] — now in: {here}")
+            yield Static(
+                Text.assemble(plain(f"Move {name}", style="bold"), plain(f" — now in: {here}"))
+            )
             yield PickList(*options)
 
     def on_mount(self) -> None:
@@ -212,12 +218,12 @@ class RoomsScreen(Screen[None]):
             opened = r.opened_at.astimezone(self.esp.zone).strftime("%H:%M")
             name = r.name if r.is_open else f"{r.name} (closed)"
             table.add_row(
-                name,
+                cell(name),
                 PURPOSE_LABELS[r.purpose],
-                r.certifier or "-",
+                cell(r.certifier or "-"),
                 opened,
                 str(counts.get(r.id, 0)),
-                r.meet_link or "-",
+                cell(r.meet_link or "-"),
                 key=str(r.id),
             )
         if current and str(current) in {str(r.id) for r in rooms}:
@@ -246,9 +252,10 @@ class RoomsScreen(Screen[None]):
         now = self.esp.now()
         room = svc.get_room(self.esp.db, room_id)
         people = svc.occupants(self.esp.db, room_id)
-        lines = [f"[b]{svc.room_title(room)}[/b] · {len(people)} in the room"]
+        title = plain(svc.room_title(room), style="bold")
+        lines: list[str | Text] = [Text.assemble(title, f" · {len(people)} in the room")]
         lines += [f"  {p.name} ({p.agent_id}) · {short_duration(now - p.since)}" for p in people]
-        detail.update("\n".join(lines))
+        detail.update(plain_lines(lines))
 
     def action_new(self) -> None:
         def opened(room: Room | None) -> None:

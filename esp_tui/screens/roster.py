@@ -22,6 +22,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 from esp_tui.services import attendance as svc
 from esp_tui.services import roster_view as view
 from esp_tui.services.roster_view import RosterRow
+from esp_tui.widgets.plain import PlainInput, cell, plain
 from esp_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -119,17 +120,17 @@ def points_cell(row: RosterRow) -> Text:
 
 
 def render_cells(row: RosterRow) -> dict[str, str | Text]:
-    """Every cell of a row, by column key."""
+    """Every cell of a row, by column key (user text as `cell` Text: a str cell is markup)."""
     dash = Text("-", style="dim")
     return {
-        "agent": row.name,
-        "team": row.team,
+        "agent": cell(row.name),
+        "team": cell(row.team),
         "in": row.in_time or dash,
         "out": row.out_time or dash,
         "flags": flags_cell(row),
         "pts": points_cell(row),
         "progress": Text(row.progress, style="bold red" if row.behind else ""),
-        "where": row.where,
+        "where": cell(row.where),
         "note": "✎" if row.has_note else "",
     }
 
@@ -373,7 +374,7 @@ class RosterScreen(Screen[None]):
         yield Static("", id="daybar", markup=False)
         yield RosterTable(id="roster", cursor_type="row", zebra_stripes=True)
         yield Static(EMPTY_STATE, id="empty")
-        yield Input(
+        yield PlainInput(
             placeholder="filter by name, id or team · enter keeps · esc clears", id="filter"
         )
         yield Footer()
@@ -492,8 +493,8 @@ class RosterScreen(Screen[None]):
         if other:
             parts.append("not today: stamping asks first")
         if self.filter_text:
-            parts.append(f"filter: {self.filter_text!r} ({len(self._painted)} shown)")
-        bar.update(" · ".join(parts), layout=False)  # one fixed line: no re-layout
+            parts.append(f"filter: '{self.filter_text}' ({len(self._painted)} shown)")
+        bar.update(plain(" · ".join(parts)), layout=False)  # one fixed line: no re-layout
         bar.set_class(other, "other-day")
 
     def _watch_day_over(self) -> None:
@@ -626,7 +627,7 @@ class RosterScreen(Screen[None]):
             self.app.notify(f"Everyone shown already has a stamp on day {self.day}")
             return
         start, _ = svc.day_window(cohort, self.day)
-        where = f" matching {self.filter_text!r}" if self.filter_text else ""
+        where = f" matching '{self.filter_text}'" if self.filter_text else ""
         other = "" if svc.is_today(cohort, self.day, self.esp.now()) else " (not today)"
         question = (
             f"Mark the {len(todo)} agent{'s' if len(todo) > 1 else ''}{where}"
@@ -668,6 +669,7 @@ class RosterScreen(Screen[None]):
                 f"Note · {row.name} · day {self.day}",
                 value=row.note or "",
                 hint="enter saves · empty clears · esc cancels",
+                validate=svc.note_problem,  # too long for its sheet cell: says so, keeps text
             ),
             save,
         )

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from esp_tui.screens.agent import AgentSection
+from esp_tui.widgets.plain import PlainInput, cell, plain, plain_lines
 from esp_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class ScoreModal(ModalScreen[Any]):
     ScoreModal #score-error { color: $error; height: auto; }
     """
 
-    def __init__(self, title: str, submit: Callable[[float], Any]) -> None:
+    def __init__(self, title: Text, submit: Callable[[float], Any]) -> None:
         super().__init__()
         self._title = title
         self._submit = submit
@@ -88,7 +89,7 @@ class ScoreModal(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self._title)
-            yield Input(placeholder="score 0-100, e.g. 78", type="number", id="score")
+            yield PlainInput(placeholder="score 0-100, e.g. 78", type="number", id="score")
             yield Static("", id="score-error")
             yield Static("[dim]enter records the attempt · esc cancels[/dim]")
 
@@ -105,7 +106,7 @@ class ScoreModal(ModalScreen[Any]):
         try:
             result = self._submit(score)
         except ValueError as e:
-            error.update(str(e))
+            error.update(plain(str(e)))
             return
         self.dismiss(result)
 
@@ -187,7 +188,7 @@ class TaskListScreen(Screen[None]):
         for row in view.rows:
             last = row.state.last_score
             table.add_row(
-                row.task.label,
+                cell(row.task.label),  # labels come from the config file: text too
                 row.task.kind,
                 f"d{row.task.due_day}",
                 status_text(row.state.status),
@@ -199,10 +200,15 @@ class TaskListScreen(Screen[None]):
         if table.row_count:
             table.move_cursor(row=min(row_index, table.row_count - 1))
         p = view.progress
-        behind = f" · [red]behind: {len(p.behind)}[/red]" if p.behind else ""
+        behind = Text(f" · behind: {len(p.behind)}", style="red") if p.behind else ""
         self.query_one("#tasks-title", Static).update(
-            f"Tasks · {view.agent.name} ({view.agent.agent_id}) · {p.passed}/{p.total} done"
-            f"{behind} · day {view.today}"
+            Text.assemble(
+                "Tasks · ",
+                plain(f"{view.agent.name} ({view.agent.agent_id})"),
+                f" · {p.passed}/{p.total} done",
+                behind,
+                f" · day {view.today}",
+            )
         )
         self._render_guide()
         self._render_caps_flags()
@@ -211,7 +217,7 @@ class TaskListScreen(Screen[None]):
         """The guide's next step for the highlighted failed exam (or the last attempt's result)."""
         guide = self.query_one("#guide", Static)
         row = self.current_row()
-        lines: list[str] = []
+        lines: list[str | Text] = []  # str: text (labels, guide steps); Text: our styling
         o = self.last_outcome
         if o is not None and row is not None and o.task.key == row.task.key:
             lines.append(o.message)
@@ -221,8 +227,8 @@ class TaskListScreen(Screen[None]):
             lines.append(made_text(row.made, self.esp.zone))
         elif row is not None and row.step is not None and row.step.creates:
             what = "the written CAP" if row.step.creates == "cap" else "the red flag to the PMs"
-            lines.append(f"[b]c[/b] creates {what}")
-        guide.update("\n".join(lines))
+            lines.append(Text.assemble(("c", "bold"), f" creates {what}"))
+        guide.update(plain_lines(lines))
         guide.display = bool(lines)
 
     def _render_caps_flags(self) -> None:
@@ -230,11 +236,15 @@ class TaskListScreen(Screen[None]):
 
         assert self.view is not None
         zone = self.esp.zone
-        caps = [f" • {cap_line(c, zone)}" for c in self.view.caps]
-        flags = [f" • {flag_line(f, zone)}" for f in self.view.flags]
-        lines = [f"[b]CAPs[/b] ({len(caps)})  [dim]a adds one[/dim]", *caps]
-        lines += [f"[b]Red flags[/b] ({len(flags)})  [dim]r raises one[/dim]", *flags]
-        self.query_one("#caps-flags", Static).update("\n".join(lines))
+        caps = [Text.assemble(" • ", cap_line(c, zone)) for c in self.view.caps]
+        flags = [Text.assemble(" • ", flag_line(f, zone)) for f in self.view.flags]
+        lines = [Text.assemble(("CAPs", "bold"), f" ({len(caps)})  ", ("a adds one", "dim"))]
+        lines += caps
+        lines.append(
+            Text.assemble(("Red flags", "bold"), f" ({len(flags)})  ", ("r raises one", "dim"))
+        )
+        lines += flags
+        self.query_one("#caps-flags", Static).update(plain_lines(lines))
 
     def current_row(self) -> TaskRow | None:
         table = self.query_one(TaskTable)
@@ -285,7 +295,12 @@ class TaskListScreen(Screen[None]):
 
         self.app.push_screen(
             ScoreModal(
-                f"Attempt at [b]{row.task.label}[/b] · pass mark {row.task.pass_mark:g}%", submit
+                Text.assemble(
+                    "Attempt at ",
+                    plain(row.task.label, style="bold"),
+                    f" · pass mark {row.task.pass_mark:g}%",
+                ),
+                submit,
             ),
             self._attempt_done,
         )
@@ -353,12 +368,16 @@ class ProgressSection(AgentSection):
 
         view = agent_tasks(self.esp.db, self.esp.config, self.agent_id, now=self.esp.now())
         p = view.progress
-        behind = f" · [b red]behind: {', '.join(p.behind)}[/b red]" if p.behind else ""
-        lines = [f"{p.passed}/{p.total} tasks done{behind}  [dim]p on the roster: tasks[/dim]"]
+        behind = plain(f" · behind: {', '.join(p.behind)}", style="bold red") if p.behind else ""
+        lines: list[str | Text] = [
+            Text.assemble(
+                f"{p.passed}/{p.total} tasks done", behind, ("  p on the roster: tasks", "dim")
+            )
+        ]
         lines += [f" → {a}" for a in p.next_actions[:4]]
-        lines += [f" • {cap_line(c, self.esp.zone)}" for c in view.caps]
-        lines += [f" • {flag_line(f, self.esp.zone)}" for f in view.flags]
-        self.query_one("#agent-progress", Static).update("\n".join(lines))
+        lines += [Text.assemble(" • ", cap_line(c, self.esp.zone)) for c in view.caps]
+        lines += [Text.assemble(" • ", flag_line(f, self.esp.zone)) for f in view.flags]
+        self.query_one("#agent-progress", Static).update(plain_lines(lines))
 
 
 def progress_section(agent_id: str) -> ProgressSection:

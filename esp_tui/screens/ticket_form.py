@@ -17,6 +17,7 @@ from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from esp_tui.domain.forms import FORM_LABELS, FieldSpec, form_fields
 from esp_tui.services import tickets as svc
+from esp_tui.widgets.plain import PlainInput, PlainTextArea, plain, plain_lines
 from esp_tui.widgets.status_header import StatusHeader
 from storage.agents import get_agent
 
@@ -46,7 +47,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._question, id="question")
+            yield Static(plain(self._question, multiline=True), id="question")
             yield Static("[b]y[/b] yes   [b]n[/b] no", classes="dim")
 
     def action_answer(self, yes: bool) -> None:
@@ -130,15 +131,19 @@ class TicketFormScreen(Screen[None]):
         wid = _field_id(spec.key)
         if spec.kind == "choice":
             tasks = svc.task_catalog(self.esp.config)
-            options = [(f"{tasks[c].label} ({c})" if c in tasks else c, c) for c in spec.choices]
+            options = [
+                (plain(f"{tasks[c].label} ({c})" if c in tasks else c), c) for c in spec.choices
+            ]
             if value and value not in spec.choices:
-                options.append((value, value))  # keep what was typed (e.g. via the CLI)
+                options.append((plain(value), value))  # keep what was typed (e.g. via the CLI)
             return Select(
                 options, value=value or Select.NULL, id=wid, disabled=readonly, compact=True
             )
+        # Stored values are text (the CLI and escalations fill them too): control characters
+        # show as pictures, the value stays as stored.
         if spec.kind == "longtext":
-            return TextArea(value, id=wid, read_only=readonly, compact=True)
-        return Input(value, id=wid, disabled=readonly, compact=True)
+            return PlainTextArea(value, id=wid, read_only=readonly, compact=True)
+        return PlainInput(value, id=wid, disabled=readonly, compact=True)
 
     def on_mount(self) -> None:
         self._saved = self.values()
@@ -157,7 +162,7 @@ class TicketFormScreen(Screen[None]):
         who = f"{agent.name} ({agent.agent_id})" if agent else ticket.agent_id
         state = "draft" if ticket.is_draft else f"submitted {self._when(ticket.submitted_at)}"
         self.query_one("#ticket-title", Static).update(
-            f"{FORM_LABELS[ticket.form]} · {who} · {state} · {ticket.id[:8]}"
+            plain(f"{FORM_LABELS[ticket.form]} · {who} · {state} · {ticket.id[:8]}")
         )
         computed = []
         if not ticket.is_draft:
@@ -165,7 +170,7 @@ class TicketFormScreen(Screen[None]):
                 if ticket.fields.get(key):
                     computed.append(f"{label}: {ticket.fields[key]}")
         box = self.query_one("#ticket-computed", Static)
-        box.update("\n".join(computed))
+        box.update(plain_lines(computed))
         box.display = bool(computed)
 
     def _when(self, at: Any) -> str:
@@ -195,7 +200,7 @@ class TicketFormScreen(Screen[None]):
             msg = errors.get(key, "")
             if key == AGENT and "" in errors:
                 msg = "; ".join(m for m in (msg, errors[""]) if m)
-            err.update(f"✗ {msg}" if msg else "")
+            err.update(plain(f"✗ {msg}") if msg else "")
             err.display = bool(msg)
         failing = [k for k in self.values() if k in errors]
         if failing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,6 +18,7 @@ from esp_tui.screens.agent import AgentSection
 from esp_tui.screens.ticket_form import ConfirmScreen, TicketFormScreen
 from esp_tui.services import tickets as svc
 from esp_tui.widgets.pick_list import PickList
+from esp_tui.widgets.plain import PlainInput, cell, plain
 from esp_tui.widgets.status_header import StatusHeader
 from storage.agents import get_agent, list_agents
 
@@ -52,7 +54,7 @@ class NewTicketScreen(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("[b]New ticket[/b] — pick the form, enter creates a draft")
-            yield Input(self._agent_id, placeholder="agent id", id="new-agent", compact=True)
+            yield PlainInput(self._agent_id, placeholder="agent id", id="new-agent", compact=True)
             yield PickList(*(Option(FORM_LABELS[f], id=f) for f in FORM_NAMES), id="new-forms")
             yield Static("", id="new-error")
 
@@ -66,7 +68,7 @@ class NewTicketScreen(ModalScreen[tuple[str, str] | None]):
         agent = self.query_one("#new-agent", Input).value.strip()
         if not agent or get_agent(self.app.db, agent) is None:  # type: ignore[attr-defined]
             msg = f"no agent with id {agent!r}" if agent else "required"
-            self.query_one("#new-error", Static).update(f"✗ agent id: {msg}")
+            self.query_one("#new-error", Static).update(plain(f"✗ agent id: {msg}"))
             self.query_one("#new-agent", Input).focus()
             return
         self.dismiss((event.option.id or "", agent))
@@ -143,7 +145,7 @@ class TicketsScreen(Screen[None]):
         table.focus()
         self._show_filters(len(tickets))
 
-    def _cells(self, t: Ticket, names: dict[str, str]) -> tuple[str, ...]:
+    def _cells(self, t: Ticket, names: dict[str, str]) -> tuple[str | Text, ...]:
         gist = t.fields.get(_GIST[t.form], "")
         if isinstance(gist, list):
             gist = ", ".join(f"{v:g}" for v in gist)
@@ -151,10 +153,10 @@ class TicketsScreen(Screen[None]):
         return (
             t.id[:8],
             FORM_LABELS[t.form],
-            names.get(t.agent_id, t.agent_id),
+            cell(names.get(t.agent_id, t.agent_id)),
             t.status,
             when,
-            str(gist),
+            cell(gist),
         )
 
     def _show_filters(self, shown: int) -> None:
@@ -165,12 +167,14 @@ class TicketsScreen(Screen[None]):
         ]
         drafts = svc.count_drafts(self.esp.db)
         on = [p for p in parts if not p.endswith(": all")]  # the title names only active filters
-        self.query_one("#tickets-title", Static).update(
-            f"Tickets · {drafts} draft{'s' if drafts != 1 else ''}"
-            f" · filter: {', '.join(on) if on else 'none'}"
+        self.query_one("#tickets-title", Static).update(  # the agent filter is an agent id
+            plain(
+                f"Tickets · {drafts} draft{'s' if drafts != 1 else ''}"
+                f" · filter: {', '.join(on) if on else 'none'}"
+            )
         )
         self.query_one("#tickets-filters", Static).update(
-            f"{shown} shown · " + " · ".join(parts) + "   (t / f / a change them)"
+            plain(f"{shown} shown · " + " · ".join(parts) + "   (t / f / a change them)")
         )
 
     def selected_ticket_id(self) -> str | None:

@@ -19,6 +19,7 @@ from esp_tui.domain.rooms import TlStatus, chat_message
 from esp_tui.services import rooms as rooms_svc
 from esp_tui.services import tl_status as svc
 from esp_tui.widgets.pick_list import PickList
+from esp_tui.widgets.plain import PlainInput, cell, plain
 from storage.agents import get_agent
 
 if TYPE_CHECKING:
@@ -58,10 +59,10 @@ class TlStatusScreen(ModalScreen[TlStatus | None]):
     def _options(self) -> list[Option]:
         opts = [Option("Available", id="available")]
         for r in rooms_svc.list_rooms(self.esp.db):
-            opts.append(Option(f"Assisting in {r.name}", id=f"room:{r.id}"))
+            opts.append(Option(plain(f"Assisting in {r.name}"), id=f"room:{r.id}"))
         agent = get_agent(self.esp.db, self.agent_id) if self.agent_id else None
         if agent is not None:
-            opts.append(Option(f"Assisting {agent.name}", id=f"agent:{agent.agent_id}"))
+            opts.append(Option(plain(f"Assisting {agent.name}"), id=f"agent:{agent.agent_id}"))
         opts.append(Option("On a break", id="break"))
         return opts
 
@@ -73,10 +74,10 @@ class TlStatusScreen(ModalScreen[TlStatus | None]):
             yield PickList(*self._options(), id="tl-choice")
             with Horizontal():
                 yield Label("Minutes")
-                yield Input("10", id="tl-minutes", compact=True, placeholder="e.g. 10")
+                yield PlainInput("10", id="tl-minutes", compact=True, placeholder="e.g. 10")
             with Horizontal():
                 yield Label("Message")
-                yield Input("", id="tl-message", compact=True)
+                yield PlainInput("", id="tl-message", compact=True)
             yield Static("", id="tl-error")
             yield Static("[b]Today[/b]")
             yield DataTable(id="tl-log", cursor_type="none", zebra_stripes=True)
@@ -89,9 +90,9 @@ class TlStatusScreen(ModalScreen[TlStatus | None]):
             log.add_row(
                 e.since.astimezone(self.esp.zone).strftime("%H:%M"),
                 e.status,
-                e.detail or "-",
+                cell(e.detail or "-"),
                 f"{e.minutes}m" if e.minutes else "-",
-                e.message,
+                cell(e.message),
             )
         self.query_one(OptionList).focus()
         self._preview()
@@ -156,7 +157,7 @@ class TlStatusScreen(ModalScreen[TlStatus | None]):
                 **args,
             )
         except svc.TlStatusError as e:
-            self.query_one("#tl-error", Static).update(f"✗ {e}")
+            self.query_one("#tl-error", Static).update(plain(f"✗ {e}"))
             return
         self.app.copy_to_clipboard(entry.message)
         self.notify(f"Copied for the Meet chat: {entry.message}")

@@ -20,10 +20,12 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from esp_tui.domain.models import Agent
+from esp_tui.domain.text import visible
 from esp_tui.domain.trees import Contact, Tree
 from esp_tui.domain.wizard import ANSWER_WORDS
 from esp_tui.screens.agent import AgentSection
 from esp_tui.services import troubleshoot as ts
+from esp_tui.widgets.plain import cell, plain
 from esp_tui.widgets.status_header import StatusHeader
 from storage.agents import get_agent
 from storage.troubleshoot import TroubleshootSession
@@ -164,7 +166,7 @@ class TreePickerScreen(ModalScreen[str | None]):
             s = self.session
             title = self.trees[s.tree].title if s.tree in self.trees else s.tree
             options.append(
-                Option(Text(f"▶ Resume {title} ({s.steps_answered} answered so far)"), id=RESUME)
+                Option(plain(f"▶ Resume {title} ({s.steps_answered} answered so far)"), id=RESUME)
             )
         for name in sorted(self.trees, key=lambda n: self.trees[n].title.casefold()):
             tree = self.trees[name]
@@ -172,11 +174,15 @@ class TreePickerScreen(ModalScreen[str | None]):
                 f", {self.trees[tree.include].short} first" if tree.include in self.trees else ""
             )
             last = " · last used" if name == self.default else ""
-            label = Text.assemble(tree.title, (f"  ({len(tree.steps)} steps{first}){last}", "dim"))
+            label = Text.assemble(
+                plain(tree.title), plain(f"  ({len(tree.steps)} steps{first}){last}", style="dim")
+            )
             options.append(Option(label, id=_TREE + name))
         with Vertical():
             yield Static(
-                Text.assemble((f"Troubleshoot · {self.agent.name}", "bold"), " — pick a tree")
+                Text.assemble(
+                    plain(f"Troubleshoot · {self.agent.name}", style="bold"), " — pick a tree"
+                )
             )
             yield OptionList(*options, id="tree-options")
             note = "enter choose · esc cancel"
@@ -224,13 +230,13 @@ class StaleSessionScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(
-                Text(
+                plain(
                     f"{self.agent.name}'s saved {self.exc.session.tree} session no longer"
                     " matches the trees",
                     style="bold",
                 )
             )
-            yield Static(Text(self.exc.reason), id="stale-reason")
+            yield Static(plain(self.exc.reason, multiline=True), id="stale-reason")
             yield Static(
                 "\n[b]r[/b] restart the tree from the first step   "
                 "[b]a[/b] abandon it   [b]esc[/b] cancel"
@@ -302,7 +308,7 @@ class WizardScreen(Screen[None]):
     def render_walk(self) -> None:
         engine = self.walk.engine
         where = f"Troubleshoot · {engine.tree.title} · {self.walk.agent.name}"
-        self.query_one("#wiz-where", Static).update(Text(where))
+        self.query_one("#wiz-where", Static).update(plain(where))
         count = f"step {engine.step_number} of {engine.total_steps}"
         self.query_one("#wiz-count", Static).update(count)
         self.query_one("#wiz-crumbs-text", Static).update(self._crumbs())
@@ -311,9 +317,10 @@ class WizardScreen(Screen[None]):
         step, tree = engine.current, engine.current_tree
         if step is None or tree is None:
             return
-        self.query_one("#wiz-step-tree", Static).update(Text(tree.title))
-        self.query_one("#wiz-step-text", Static).update(Text(f"▶ {step.text}"))
-        self.query_one("#wiz-step-detail", Static).update(Text(step.detail))
+        # Tree files are the TL's own: their text is shown as text, never markup or escapes.
+        self.query_one("#wiz-step-tree", Static).update(plain(tree.title))
+        self.query_one("#wiz-step-text", Static).update(plain(f"▶ {step.text}"))
+        self.query_one("#wiz-step-detail", Static).update(plain(step.detail, multiline=True))
         self.query_one("#wiz-step-detail", Static).display = bool(step.detail)
         self.query_one("#wiz-contacts", Static).update(self._contacts(step.contacts))
         self.query_one("#wiz-contacts", Static).display = bool(step.contacts)
@@ -322,7 +329,7 @@ class WizardScreen(Screen[None]):
         engine = self.walk.engine
         text = Text()
         for i, entry in enumerate(engine.path):
-            left = f"  {engine.tree_label(entry.tree)}: {entry.text} "
+            left = visible(f"  {engine.tree_label(entry.tree)}: {entry.text} ")
             dots = "." * max(2, CRUMB_WIDTH - len(left))
             if i:
                 text.append("\n")
@@ -337,7 +344,7 @@ class WizardScreen(Screen[None]):
         for i, contact in enumerate(contacts):
             if i:
                 text.append("\n")
-            text.append(contact.display())
+            text.append(visible(contact.display()))
             if i == 0:
                 more = " (again: the next)" if len(contacts) > 1 else ""
                 text.append(f"    c copy{more}", style="bold")
@@ -455,7 +462,7 @@ def session_cells(app: EspApp, s: TroubleshootSession) -> tuple[str | Text, ...]
     if path and isinstance(path[-1], dict):
         last = f"{path[-1].get('text', '')} — {ANSWER_WORDS.get(path[-1].get('answer'), '')}"
     ticket = s.ticket_id[:8] if s.ticket_id else ""
-    return started, s.tree, str(s.steps_answered), outcome, ticket, Text(last, no_wrap=True)
+    return started, cell(s.tree), str(s.steps_answered), outcome, ticket, cell(last)
 
 
 _OUTCOME_STYLE = {"resolved": "green", "escalated": "bold yellow", "abandoned": "dim", "": "cyan"}

@@ -545,8 +545,21 @@ def bulk_in(
     )
 
 
+def note_problem(text: str) -> str | None:
+    """None when `text` can be an agent's note, else the one line saying why not: a note is a
+    cell of the tracker sheet, which holds at most 50,000 characters (the note editors in the
+    app validate with this, keeping the text; the CLI exits 2)."""
+    from esp_tui.domain.limits import cell_text_problem
+
+    return cell_text_problem(text.strip(), "the note")
+
+
 def set_note(db: Database, cohort: Cohort, agent_id: str, day: int, text: str) -> None:
-    """Write an agent's note for a day (empty text clears it), history kept; one transaction."""
+    """Write an agent's note for a day (empty text clears it), history kept; one transaction.
+    A note too long for its sheet cell is refused (AttendanceError), nothing written."""
+    problem = note_problem(text)
+    if problem:
+        raise AttendanceError(problem)
     _check_day(cohort, day)
     with db.atomic():
         _check_agent(db, agent_id)

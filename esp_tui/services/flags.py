@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from esp_tui.config import Config
+from esp_tui.domain.limits import cell_text_problem
 from esp_tui.domain.models import Agent
 from esp_tui.domain.progress import CAP_LEVELS, RED_FLAG_KINDS, pm_message
 from esp_tui.services.clock import cohort_zone
@@ -56,6 +57,9 @@ def raise_flag(
     body = " ".join(text.split())
     if not body:
         raise FlagError("text: describe the red flag (it must not be empty)")
+    problem = cell_text_problem(body, "text")  # the Red Flags tab's Details cell
+    if problem:
+        raise FlagError(problem)
     require_agent(db, agent_id)
     with db.atomic():
         return store.add_flag(db, agent_id, kind, body, _now(now))  # type: ignore[arg-type]
@@ -133,6 +137,9 @@ def create_cap(
     body = " ".join(reason.split())
     if not body:
         raise FlagError("reason: say why the CAP is issued (it must not be empty)")
+    problem = cell_text_problem(body, "reason")  # goes into the tracker's CAPs cell
+    if problem:
+        raise FlagError(problem)
     require_agent(db, agent_id)
     at = _now(now)
     cohort = get_cohort(db)

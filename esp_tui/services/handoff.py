@@ -17,6 +17,7 @@ from esp_tui.domain.forms import FORM_LABELS
 from esp_tui.domain.models import Cohort
 from esp_tui.domain.progress import RED_FLAG_LABELS, TaskState
 from esp_tui.domain.tasks import DONE_STATUSES
+from esp_tui.domain.text import visible
 from esp_tui.domain.tickets import Ticket
 from esp_tui.services.attendance import AgentWeek, cohort_weeks, zone_of
 from storage.cohort import get_cohort
@@ -30,7 +31,9 @@ class HandoffError(ValueError):
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """User text (names, notes, flags, tickets, config labels) as one line of the report: line
+    breaks folded, escape sequences and other control characters shown escaped, never raw."""
+    return visible(" ".join(text.split()))
 
 
 def _pts(x: float) -> str:
@@ -40,7 +43,7 @@ def _pts(x: float) -> str:
 def attendance_line(week: AgentWeek) -> str:
     """ "Attendance: day 2 LATE 10+, day 4 ABSENT ncns · 2.5 pts (verbal warning)"."""
     flagged = [f"day {d.day} {' '.join(d.badges)}" for d in week.days if d.badges]
-    points = f"{_pts(week.points)} pts" + (f" ({week.step.name})" if week.step else "")
+    points = f"{_pts(week.points)} pts" + (f" ({_one_line(week.step.name)})" if week.step else "")
     return f"Attendance: {', '.join(flagged) or 'no flags'} · {points}"
 
 
@@ -104,11 +107,12 @@ def handoff_markdown(db: Database, config: Config, *, now: datetime) -> str:
         undone = [t for t in config.tasks if _status(agent_states.get(t.key)) not in DONE_STATUSES]
         open_agents += bool(undone)
         a = week.agent
-        body += ["", f"## {a.name} ({a.agent_id})" + (f" · {a.team}" if a.team else "")]
+        who = f"{_one_line(a.name)} ({_one_line(a.agent_id)})"
+        body += ["", f"## {who}" + (f" · {_one_line(a.team)}" if a.team else "")]
         body.append(f"- {attendance_line(week)}")
         if undone:
             body.append("- Not done: " + "; ".join(
-                f"{t.label} ({_task_status(agent_states.get(t.key))})" for t in undone
+                f"{_one_line(t.label)} ({_task_status(agent_states.get(t.key))})" for t in undone
             ))  # fmt: skip
             notes = [f"day {d.day}: {_one_line(d.note)}" for d in week.days if d.note]
             body.append("- Why (TL notes): " + (" · ".join(notes) if notes else "no notes"))
@@ -123,7 +127,7 @@ def handoff_markdown(db: Database, config: Config, *, now: datetime) -> str:
                 body.append(f"- {label}: " + "; ".join(items))
 
     head = [
-        f"# ESP handoff · {cohort.name}",
+        f"# ESP handoff · {_one_line(cohort.name)}",
         "",
         f"Days 1-{cohort.days}: {cohort.date_of(1):%a %d %b} to "
         f"{cohort.date_of(cohort.days):%a %d %b %Y} · generated "

@@ -22,7 +22,21 @@ if TYPE_CHECKING:
 
 
 class SyncFailed(RuntimeError):
-    """The sheet could not be synced; str() is the one line to show. Nothing was recorded."""
+    """The sheet could not be synced; str() is the one line to show (esp_tui/sync/errors.py
+    worded it). `bad_input`: our own data or config was wrong and nothing was sent."""
+
+    def __init__(self, message: str, *, bad_input: bool = False) -> None:
+        super().__init__(message)
+        self.bad_input = bad_input
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for any exception (the app's failed-worker dialog uses it)."""
+    if isinstance(exc, SyncFailed):
+        return str(exc)
+    from esp_tui.sync.errors import describe
+
+    return describe(exc).message
 
 
 def keep(choice: str, sheet_value: str) -> Resolution:
@@ -48,20 +62,33 @@ def sync_day(
     """Sync (or dry-run) the cohort to the sheet. Call from a worker thread: it opens its own
     SQLite connection when the DB has a path, so a stamp typed during the sync can never land
     inside the sync's transaction."""
-    from esp_tui.sync.engine import connect, run_sync
-    from esp_tui.sync.layout import LayoutError
-    from esp_tui.sync.transport import SheetsError
+    from esp_tui.sync.engine import Target, connect, run_sync
+    from esp_tui.sync.errors import describe
     from storage.db import connect as connect_db
 
-    own = connect_db(db_path) if db_path else db
+    own = db
+    target: Target | None = None
     try:
+        own = connect_db(db_path) if db_path else db
         target = connect(config, env)
-        return run_sync(
+        report = run_sync(
             own, config, cohort, target, now=now, dry_run=dry_run,
             resolutions=resolutions, progress=progress,
         )  # fmt: skip
-    except (SheetsError, LayoutError) as err:
-        raise SyncFailed(str(err)) from None
+        if not dry_run:
+            from esp_tui.services.backup import backup_after
+
+            warning = backup_after(own, db_path, config, "sync")
+            if warning:
+                report.warnings.append(warning)
+        return report
+    except Exception as err:  # every error becomes one line (sync/errors.py): never a crash
+        said = describe(
+            err,
+            identity=target.identity if target else None,
+            spreadsheet=target.key if target else None,
+        )
+        raise SyncFailed(said.message, bad_input=said.bad_input) from err
     finally:
         if own is not db:
             own.close()

@@ -27,6 +27,7 @@ from esp_tui.domain.forms import (
     form_fields,
     validate_form,
 )
+from esp_tui.domain.limits import cell_text_problem
 from esp_tui.domain.tasks import TaskSpec
 from esp_tui.domain.tickets import TICKET_STATUSES, Ticket
 from storage import tickets as store
@@ -77,7 +78,21 @@ def _validate(
     task = tasks.get(str(fields.get("task_key") or "").strip())
     # A task's own guide overrides the config's ladder; None lets the domain use its default.
     guide = (task.guide if task and task.guide else None) or config.failed_exam_guide or None
-    return validate_form(form, fields, tasks=tasks, guide=guide, call_cert=config.call_cert)
+    model, errors = validate_form(
+        form, fields, tasks=tasks, guide=guide, call_cert=config.call_cert
+    )
+    too_long = _too_long(fields)
+    return (None, {**errors, **too_long}) if too_long else (model, errors)
+
+
+def _too_long(fields: Mapping[str, Any]) -> dict[str, str]:
+    """Fields too long for the sheet cell each one becomes (50,000 characters)."""
+    out: dict[str, str] = {}
+    for key, value in fields.items():
+        problem = cell_text_problem(value.strip(), "this text") if isinstance(value, str) else None
+        if problem:
+            out[key] = problem
+    return out
 
 
 def field_errors(
@@ -164,7 +179,7 @@ def create_ticket(
 ) -> Ticket:
     """A new draft. Unknown field keys or agent are refused; values are kept as typed."""
     check_form_name(form)
-    unknown = _unknown_keys(form, fields)
+    unknown = {**_unknown_keys(form, fields), **_too_long(fields)}
     if unknown:
         raise TicketInvalid(unknown)
     ticket = Ticket(
@@ -200,7 +215,7 @@ def update_ticket(
     """Merge `fields` into a draft (a blank value clears that field); optionally change agent."""
     with db.atomic():
         t = _draft(db, ticket_id)
-        unknown = _unknown_keys(t.form, fields)
+        unknown = {**_unknown_keys(t.form, fields), **_too_long(fields)}
         if unknown:
             raise TicketInvalid(unknown)
         merged = _clean({**t.fields, **fields})

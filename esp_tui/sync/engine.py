@@ -1,8 +1,10 @@
 """Sync SQLite to the ESP Master Tracking sheet in a constant number of requests.
 
 open by key (1: metadata, tabs and grid sizes) → ONE values.batchGet of the layout's tabs →
-plan (pure) → ONE values.batchUpdate, RAW, body built fresh on every retry → only then the
-snapshot and a sync_runs row, in one transaction. A run with nothing to write sends no write.
+every cell checked against Google's 50,000-character limit (else nothing is sent) → plan
+(pure) → ONE values.batchUpdate, RAW, body built fresh on every retry (one per ~2 MB of body
+when bigger) → only then the snapshot and a sync_runs row, in one transaction. A run with
+nothing to write sends no write.
 A grid too short for the new rows costs one more (idempotent) request to set its row count.
 """
 
@@ -36,7 +38,18 @@ from esp_tui.sync.layout import (
     read_tab,
     sheet_layout,
 )
-from esp_tui.sync.plan import CellKey, Choice, Conflict, DesiredTab, Plan, Resolution, plan_sync
+from esp_tui.sync.limits import check_cells
+from esp_tui.sync.plan import (
+    MAX_BATCH_BYTES,
+    Batch,
+    CellKey,
+    Choice,
+    Conflict,
+    DesiredTab,
+    Plan,
+    Resolution,
+    plan_sync,
+)
 from esp_tui.sync.transport import (
     SheetsAuthError,
     SheetsError,
@@ -46,7 +59,7 @@ from esp_tui.sync.transport import (
     session_of,
     with_retry,
 )
-from storage.sync import load_snapshot, record_sync
+from storage.sync import load_snapshot, record_snapshot, record_sync
 
 Progress = Callable[[float, str], None]
 _KEY = re.compile(r"[A-Za-z0-9_-]{10,}")
@@ -55,6 +68,14 @@ _URL_KEY = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 
 class SheetNotConfigured(SheetsError, ValueError):
     """No spreadsheet key/URL in config or the environment, or one that is not a key."""
+
+
+class SheetNotFound(SheetsError):
+    """Google answered 404 for the spreadsheet key: a wrong key, or the spreadsheet is gone."""
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def spreadsheet_key(value: str) -> str:
@@ -94,6 +115,7 @@ class Target:
     identity: str
     max_retries: int = 5
     sleep: Callable[[float], None] = time.sleep
+    max_batch_bytes: int = MAX_BATCH_BYTES  # a bigger write goes in several batches
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -145,8 +167,9 @@ def open_book(target: Target) -> _Book:
             return _Book(target.client.http_client, {"id": target.key})
         except gspread.exceptions.APIError as err:
             if err.response.status_code == 404:
-                raise SheetsError(
-                    f"spreadsheet {target.key!r} not found (or not shared with {target.identity})"
+                raise SheetNotFound(
+                    f"spreadsheet {target.key!r} not found (or not shared with {target.identity})",
+                    key=target.key,
                 ) from err
             raise
 
@@ -202,13 +225,13 @@ def _grow(target: Target, book: _Book, grow: Mapping[str, int]) -> None:
     _retry(target, lambda: book.batch_update({"requests": requests}), "growing the sheet")
 
 
-def _write(target: Target, book: _Book, plan: Plan) -> None:
-    data = plan.data()
+def _write(target: Target, book: _Book, batch: Batch, what: str) -> None:
+    data = batch.data
 
     def attempt() -> Any:  # a fresh body each time (never reuse a list gspread may rewrite)
         return book.values_batch_update(raw_values_body(dict(data)))
 
-    _retry(target, attempt, "writing to the sheet")
+    _retry(target, attempt, what)
 
 
 # ----------------------------------------------------------------------------- sync
@@ -223,6 +246,8 @@ class SyncReport:
     resolved: int = 0
     grew: dict[str, int] = field(default_factory=dict)
     finished_at: datetime | None = None
+    batches: int = 0  # values.batchUpdate requests the write took (would take, in a dry run)
+    warnings: list[str] = field(default_factory=list)  # e.g. a failed backup after the sync
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -231,6 +256,7 @@ class SyncReport:
             "rows_appended": self.rows_appended,
             "conflicts": [c.to_json() for c in self.conflicts],
             "outcome": self.outcome,
+            "batches": self.batches,
         }
 
     def summary(self) -> str:
@@ -238,9 +264,11 @@ class SyncReport:
         verb = "would write" if dry else "wrote"
         # A dry run reads but never writes, so it costs one request less than the real sync.
         reads = " (reads only)" if dry else ""
+        # Google recommends at most 2 MB per request: a bigger write is split, and says so.
+        split = f", split into {self.batches} batches of at most 2 MB" if self.batches > 1 else ""
         text = (
             f"{verb} {_n(self.cells_written, 'cell')} ({_n(self.rows_appended, 'new row')}) in "
-            f"{_n(self.requests, 'request')}{reads}; {_n(len(self.conflicts), 'conflict')}"
+            f"{_n(self.requests, 'request')}{reads}{split}; {_n(len(self.conflicts), 'conflict')}"
         )
         return text + (f", {self.resolved} resolved" if self.resolved else "")
 
@@ -278,6 +306,7 @@ def prepare(
     before = target.requests
     progress(0.05, "reading the local database")
     layout, desired = desired_state(db, config, cohort, now)
+    check_cells(desired, config, cohort.days)  # a cell Google would refuse: nothing is sent
     progress(0.15, "opening the spreadsheet")
     book = open_book(target)
     progress(0.35, "reading the sheet")
@@ -292,14 +321,25 @@ def push(
     db: Database, target: Target, prepared: Prepared, *, now: Callable[[], datetime],
     progress: Progress = _noop,
 ) -> SyncReport:  # fmt: skip
-    """Write the plan (if anything), then record snapshot and run locally in one transaction."""
+    """Write the plan (if anything), then record snapshot and run locally in one transaction.
+
+    A write over about 2 MB goes in several batches (Plan.batches). Each batch but the last
+    records its cells' snapshot as soon as the sheet accepted it, so a failure in a later batch
+    leaves exactly what the sheet holds recorded, and the next run converges."""
     plan = prepared.plan
     if plan.grow:
         progress(0.6, "making room for new rows")
         _grow(target, prepared.book, plan.grow)
-    if plan.writes:
-        progress(0.7, f"writing {plan.cells_written} cells")
-        _write(target, prepared.book, plan)
+    batches = plan.batches(target.max_batch_bytes) if plan.writes else []
+    recorded: set[CellKey] = set()
+    for i, batch in enumerate(batches, start=1):
+        part = f" (batch {i} of {len(batches)})" if len(batches) > 1 else ""
+        progress(0.7 + 0.2 * (i - 1) / len(batches), f"writing {len(batch.keys)} cells{part}")
+        _write(target, prepared.book, batch, f"writing to the sheet{part}")
+        if i < len(batches):
+            accepted = {k: plan.snapshot[k] for k in batch.keys if k in plan.snapshot}
+            record_snapshot(db, accepted, pushed_at=now(), pushed_by=target.identity)
+            recorded |= batch.keys
     progress(0.9, "recording the sync")
     outcome = "conflicts" if plan.conflicts else "written" if plan.writes else "unchanged"
     finished = now()
@@ -313,13 +353,16 @@ def push(
         cells_written=plan.cells_written,
         rows_appended=plan.rows_appended,
         conflicts=[c.to_json() for c in plan.conflicts],
-        snapshot=plan.snapshot,
+        snapshot={k: v for k, v in plan.snapshot.items() if k not in recorded},
+        pushed_by=target.identity,
     )
     progress(1.0, "done")
-    return _report(plan, outcome, requests, finished)
+    return _report(plan, outcome, requests, finished, len(batches))
 
 
-def _report(plan: Plan, outcome: str, requests: int, finished: datetime | None) -> SyncReport:
+def _report(
+    plan: Plan, outcome: str, requests: int, finished: datetime | None, batches: int
+) -> SyncReport:
     return SyncReport(
         outcome=outcome,
         requests=requests,
@@ -330,11 +373,14 @@ def _report(plan: Plan, outcome: str, requests: int, finished: datetime | None) 
         resolved=plan.resolved,
         grew=dict(plan.grow),
         finished_at=finished,
+        batches=batches,
     )
 
 
 def dry_run_report(target: Target, prepared: Prepared) -> SyncReport:
-    return _report(prepared.plan, "dry-run", target.requests - prepared.requests_before, None)
+    plan = prepared.plan
+    batches = len(plan.batches(target.max_batch_bytes)) if plan.writes else 0
+    return _report(plan, "dry-run", target.requests - prepared.requests_before, None, batches)
 
 
 def run_sync(
@@ -482,6 +528,7 @@ def check_identity(target: Target) -> tuple[str, str]:
 __all__ = [
     "InitReport",
     "SheetNotConfigured",
+    "SheetNotFound",
     "SheetsAuthError",
     "SyncReport",
     "Target",

@@ -12,6 +12,7 @@ New rows go below the tab's last used row by explicit ranges; the write is one b
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -23,6 +24,9 @@ Base = tuple[str, str]  # (sheet value as last agreed, our value it was agreed a
 Choice = Literal["keep-sheet", "keep-local"]
 CHOICES: tuple[Choice, ...] = ("keep-sheet", "keep-local")
 Action = Literal["skip", "write", "conflict", "keep-sheet"]
+# Google recommends at most 2 MB of body per Sheets API request; a bigger write is split.
+MAX_BATCH_BYTES = 2_000_000
+Ranges = list[tuple[str, list[list[str | None]]]]
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class Plan:
     # After the write lands: CellKey -> new base (None drops it).
     snapshot: dict[CellKey, Base | None] = field(default_factory=dict)
     duplicate_keys: dict[str, list[str]] = field(default_factory=dict)
+    key_headers: dict[str, str] = field(default_factory=dict)  # tab -> its key column
 
     @property
     def cells_written(self) -> int:
@@ -113,6 +118,130 @@ class Plan:
                 values = [[rows[r].get(c) for c in range(c0, c1 + 1)] for r in block]
                 out.append((a1_range(tab, block[0], c0, block[-1], c1), values))
         return out
+
+    def batches(self, max_bytes: int = MAX_BATCH_BYTES) -> list[Batch]:
+        """The write as values.batchUpdate bodies of at most `max_bytes` each (as JSON, the
+        way requests encodes it), so a big write costs about one request per 2 MB.
+
+        Ranges are those of data(), cut between rows when a batch is full; a row too big for
+        one batch on its own goes cell by cell, its key cell first (a row written in part is
+        still found by its key on the next read). One batch = exactly data() when it fits.
+        """
+        by_tab: dict[str, dict[int, dict[int, CellWrite]]] = {}
+        for w in self.writes:
+            by_tab.setdefault(w.key[0], {}).setdefault(w.row, {})[w.col] = w
+        out = _Batcher(max_bytes)
+        for tab, rows in by_tab.items():
+            for block in _runs(sorted(rows)):
+                c0 = min(min(rows[r]) for r in block)
+                c1 = max(max(rows[r]) for r in block)
+                rect = _Rect(tab, c0, c1)
+                for r in block:
+                    values = [_value(rows[r].get(c)) for c in range(c0, c1 + 1)]
+                    row_len = _json_len(values)
+                    if out.fits(rect.size_with(r, row_len)):
+                        rect.take(r, values, rows[r], row_len)
+                        continue
+                    out.add(rect)  # close this rectangle (if any), then a fresh batch
+                    out.flush()
+                    rect = _Rect(tab, c0, c1)
+                    if out.fits(rect.size_with(r, row_len)):
+                        rect.take(r, values, rows[r], row_len)
+                        continue
+                    key = self.key_headers.get(tab)
+                    for c in sorted(rows[r], key=lambda c: rows[r][c].key[2] != key):
+                        one = _Rect(tab, c, c)
+                        cell = [rows[r][c].value]
+                        if not out.fits(one.size_with(r, _json_len(cell))):
+                            out.flush()
+                        one.take(r, cell, {c: rows[r][c]}, _json_len(cell))
+                        out.add(one)
+                out.add(rect)
+        return out.done()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One values.batchUpdate: its ranges, the cells it writes, its body size in bytes."""
+
+    data: Ranges
+    keys: frozenset[CellKey]
+    size: int
+
+
+def _value(w: CellWrite | None) -> str | None:
+    return None if w is None else w.value
+
+
+def _json_len(value: object) -> int:
+    return len(json.dumps(value))  # requests' encoding: ensure_ascii, ", " and ": "
+
+
+_BODY = _json_len({"valueInputOption": "RAW", "data": []})
+
+
+class _Rect:
+    """A range being filled row by row, its JSON size kept as it grows (never re-encoded)."""
+
+    def __init__(self, tab: str, c0: int, c1: int) -> None:
+        self.tab, self.c0, self.c1 = tab, c0, c1
+        self.r0: int | None = None
+        self.r1 = -1
+        self.values: list[list[str | None]] = []
+        self.keys: list[CellKey] = []
+        self.rows_len = 0  # the rows' JSON, with their ", " separators
+
+    def range(self, r1: int) -> str:
+        return a1_range(self.tab, r1 if self.r0 is None else self.r0, self.c0, r1, self.c1)
+
+    def size_with(self, r: int, row_len: int) -> int:
+        """The entry's JSON size with row `r` added ("[]" grows by the rows and their ", ")."""
+        rows = self.rows_len + row_len + (2 if self.values else 0)
+        empty = _json_len({"range": self.range(r), "majorDimension": "ROWS", "values": []})
+        return empty + rows
+
+    def take(
+        self, r: int, values: list[str | None], cells: Mapping[int, CellWrite], row_len: int
+    ) -> None:
+        self.rows_len += row_len + (2 if self.values else 0)
+        self.r0 = r if self.r0 is None else self.r0
+        self.r1 = r
+        self.values.append(values)
+        self.keys.extend(w.key for c, w in cells.items() if self.c0 <= c <= self.c1)
+
+    def size(self) -> int:
+        empty = _json_len({"range": self.range(self.r1), "majorDimension": "ROWS", "values": []})
+        return empty + self.rows_len
+
+
+class _Batcher:
+    """Packs ranges into batches by exact JSON size (raw_values_body's shape)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.batches: list[Batch] = []
+        self.data: Ranges = []
+        self.keys: set[CellKey] = set()
+        self.size = _BODY
+
+    def fits(self, entry_len: int) -> bool:
+        return self.size + entry_len + (2 if self.data else 0) <= self.max_bytes
+
+    def add(self, rect: _Rect) -> None:
+        if not rect.values:
+            return
+        self.size += rect.size() + (2 if self.data else 0)
+        self.data.append((rect.range(rect.r1), rect.values))
+        self.keys.update(rect.keys)
+
+    def flush(self) -> None:
+        if self.data:
+            self.batches.append(Batch(self.data, frozenset(self.keys), self.size))
+            self.data, self.keys, self.size = [], set(), _BODY
+
+    def done(self) -> list[Batch]:
+        self.flush()
+        return self.batches
 
 
 def _runs(rows: list[int]) -> list[list[int]]:
@@ -158,6 +287,7 @@ def plan_sync(
         owned_by_row.setdefault((tab, row_key), set()).add(header)
     for tab, want in desired.items():
         grid = grids[tab]
+        plan.key_headers[tab] = want.layout.key_header
         if grid.duplicate_keys:
             plan.duplicate_keys[tab] = list(grid.duplicate_keys)
         next_row = max(grid.last_used_row, grid.header_row) + 1

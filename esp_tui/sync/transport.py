@@ -44,11 +44,32 @@ class SheetsError(Exception):
 
 
 class SheetsUnavailable(SheetsError):
-    """The Sheets API kept failing (429 / 5xx / dropped connections) past the retry bound."""
+    """The Sheets API kept failing (429 / 5xx / dropped connections) past the retry bound.
+
+    `what` is the step ("writing to the sheet"), `attempts` how many were made, `status` the
+    last HTTP status (None: the connection dropped or timed out), for sync/errors.describe."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        what: str = "",
+        attempts: int = 0,
+        status: int | None = None,
+        last: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.what, self.attempts, self.status, self.last = what, attempts, status, last
 
 
 class SheetsAuthError(SheetsError):
-    """The identity was refused, or credentials are missing or unusable."""
+    """The identity was refused, or credentials are missing or unusable.
+
+    `status` is 401/403 when Google refused the identity (None: no usable credentials)."""
+
+    def __init__(self, message: str, *, what: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.what, self.status = what, status
 
 
 class SheetsEndpointError(SheetsError, ValueError):
@@ -176,22 +197,30 @@ def with_retry(
         raise ValueError(f"max_retries must be >= 0, got {max_retries}")
     retries = 0
     while True:
+        status: int | None = None
         try:
             return fn()
         except gspread.exceptions.APIError as err:
             if _status(err) in AUTH_STATUSES:
-                raise SheetsAuthError(_auth_message(what, err)) from err
+                raise SheetsAuthError(
+                    _auth_message(what, err), what=what, status=_status(err)
+                ) from err
             if _status(err) not in RETRY_STATUSES:
                 raise
-            last = f"HTTP {_status(err)}"
+            status = _status(err)
+            last = f"HTTP {status}"
         except PermissionError as err:  # gspread's open_by_key turns a 403 into this
             if isinstance(err.__cause__, gspread.exceptions.APIError):
-                raise SheetsAuthError(_auth_message(what, err.__cause__)) from err
+                cause = err.__cause__
+                raise SheetsAuthError(
+                    _auth_message(what, cause), what=what, status=_status(cause)
+                ) from err
             raise
         except InvalidOperation as err:  # AnonymousCredentials.refresh() after a 401
             raise SheetsAuthError(
                 f"{what}: the server wants credentials (HTTP 401) but none are configured; "
-                "set GOOGLE_APPLICATION_CREDENTIALS or sign in with OAuth"
+                "set GOOGLE_APPLICATION_CREDENTIALS or sign in with OAuth",
+                what=what,
             ) from err
         except RefreshError as err:
             if getattr(err, "retryable", False):  # the token endpoint itself hiccuped
@@ -199,13 +228,18 @@ def with_retry(
             else:
                 raise SheetsAuthError(
                     f"{what}: Google refused to issue an access token ({type(err).__name__}); "
-                    "check the service-account key or sign in again"
+                    "check the service-account key or sign in again",
+                    what=what,
                 ) from err
         except _DROPPED as err:
             last = _connection_label(err)
         if retries >= max_retries:
             raise SheetsUnavailable(
-                f"{what} failed after {retries + 1} attempt(s); last error: {last}"
+                f"{what} failed after {retries + 1} attempt(s); last error: {last}",
+                what=what,
+                attempts=retries + 1,
+                status=status,
+                last=last,
             )
         sleep(rng() * min(max_delay, base_delay * 2**retries))
         retries += 1

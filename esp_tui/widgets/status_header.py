@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
+
+from esp_tui.domain.text import visible
 
 
 class StatusHeader(Static):
@@ -34,9 +37,12 @@ class StatusHeader(Static):
             self.left, self.right = texts()
 
     def render(self) -> Text:
+        # Both sides carry user text (the cohort name, the TL's status message): plain text,
+        # control characters made visible.
+        left, right = visible(self.left), visible(self.right)
         width = self.size.width - 2
-        gap = max(1, width - len(self.left) - len(self.right))
-        text = Text(self.left, style="bold")
+        gap = max(1, width - cell_len(left) - cell_len(right))
+        text = Text(left, style="bold")
         text.append(" " * gap)
-        text.append(self.right)
+        text.append(right)
         return text
