@@ -125,6 +125,7 @@ class SheetSettings(_Strict):
     service_account_file: str = ""
     oauth_client_file: str = ""
     max_retries: int = Field(5, ge=0, le=10)
+    sync_timeout_s: float = Field(120.0, gt=0, le=3600)
     headers: SheetHeaders = SheetHeaders()
     form_tabs: FormTabs = FormTabs()
 

@@ -373,6 +373,10 @@ class SheetsEmulator:
         self.latency_s = latency_s
         self.max_body_bytes = max_body_bytes  # None: no limit (set it to test request sizes)
         self._books: dict[str, Book] = {}
+        # Called (method, path) after the latency, just before a request is applied: a test
+        # can act as a PM sorting or deleting rows between a sync's read and its write.
+        self.before_apply: list[Any] = []
+        self.retry_after: str | None = None  # sent with injected 429/5xx answers when set
         self._log: list[LoggedRequest] = []
         self._faults: deque[str] = deque()
         self._lock = threading.Lock()
@@ -679,6 +683,8 @@ class SheetsEmulator:
             index = min(props.get("index", len(book.tabs)), len(book.tabs))
             book.tabs.insert(index, tab)
             return {"addSheet": {"properties": tab.properties(index)}}
+        if kind in ("updateCells", "appendCells"):
+            return self._cells_request(book, i, kind, args)
         if kind not in ("deleteSheet", "appendDimension", "updateSheetProperties"):
             raise ApiError(400, f"Invalid requests[{i}]: {kind} is not emulated")
         tab = by_id.get(args.get("sheetId", (args.get("properties") or {}).get("sheetId")))
@@ -713,6 +719,83 @@ class SheetsEmulator:
                 rc: v for rc, v in tab.cells.items() if rc[0] < tab.rows and rc[1] < tab.cols
             }
         return {}
+
+
+    def _cells_request(
+        self, book: Book, i: int, kind: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        """updateCells (at `start`) and appendCells (after the last row with data, at the
+        moment it applies; grows the grid). Only fields=userEnteredValue is emulated: a
+        CellData without userEnteredValue clears the cell, stringValue is literal text."""
+        where = f"Invalid requests[{i}].{kind}"
+        if args.get("fields") != "userEnteredValue":
+            raise ApiError(400, f"{where}: only fields=userEnteredValue is emulated")
+        start = args.get("start") or {}
+        sheet_id = args.get("sheetId", start.get("sheetId"))
+        tab = next((t for t in book.tabs if t.sheet_id == sheet_id), None)
+        if tab is None:
+            raise ApiError(400, f"{where}: No grid with id: {sheet_id}")
+        rows = args.get("rows") or []
+        if kind == "appendCells":
+            r0 = max((r for (r, _) in tab.cells), default=-1) + 1
+            c0 = 0
+            tab.rows = max(tab.rows, r0 + len(rows))
+        else:
+            r0, c0 = int(start.get("rowIndex", 0)), int(start.get("columnIndex", 0))
+        for dr, row in enumerate(rows):
+            values = row.get("values") or []
+            if kind == "updateCells" and (
+                r0 + dr >= tab.rows or c0 + len(values) > tab.cols
+            ):
+                raise ApiError(
+                    400, f"{where}: Range ({tab.title}!R{r0 + dr + 1}) exceeds grid limits"
+                )
+            if kind == "appendCells":
+                tab.cols = max(tab.cols, c0 + len(values))
+            for dc, data in enumerate(values):
+                entered = (data or {}).get("userEnteredValue")
+                if entered is None:
+                    tab.cells.pop((r0 + dr, c0 + dc), None)
+                    continue
+                if set(entered) != {"stringValue"}:
+                    raise ApiError(400, f"{where}: only stringValue is emulated")
+                text = entered["stringValue"]
+                if len(text) > CELL_LIMIT:
+                    raise ApiError(400, CELL_LIMIT_MESSAGE)
+                if text == "":
+                    tab.cells.pop((r0 + dr, c0 + dc), None)
+                else:
+                    tab.cells[(r0 + dr, c0 + dc)] = Cell(text)
+        return {}
+
+    # -- what a PM does in the browser, between or during syncs
+    def sort_rows(self, key: str, tab: str, header: str, *, reverse: bool = False) -> None:
+        """Sort the data rows (below the header row 1) by one column, as Data > Sort range."""
+        with self._lock:
+            t = self._books[key].tab(tab)
+            col = next(c for (r, c), cell in t.cells.items() if r == 0 and cell.value == header)
+            last = max((r for (r, _) in t.cells), default=0)
+            rows = [{c: v for (r2, c), v in t.cells.items() if r2 == r} for r in range(1, last + 1)]
+            rows.sort(key=lambda row: str(row[col].value) if col in row else "", reverse=reverse)
+            t.cells = {rc: v for rc, v in t.cells.items() if rc[0] == 0}
+            for r, row in enumerate(rows, start=1):
+                for c, v in row.items():
+                    t.cells[(r, c)] = v
+
+    def delete_row(self, key: str, tab: str, row: int) -> None:
+        """Delete a row (0-based), shifting the rows below it up."""
+        with self._lock:
+            t = self._books[key].tab(tab)
+            t.cells = {
+                (r - (r > row), c): v for (r, c), v in t.cells.items() if r != row
+            }
+
+    def insert_row(self, key: str, tab: str, row: int) -> None:
+        """Insert an empty row at `row` (0-based), shifting that row and those below down."""
+        with self._lock:
+            t = self._books[key].tab(tab)
+            t.rows += 1
+            t.cells = {(r + (r >= row), c): v for (r, c), v in t.cells.items()}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -750,6 +833,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if kind and not after:
             return self._fail(kind)
+        for hook in list(emulator.before_apply):
+            hook(method, unquote(split.path))
         try:
             limit = emulator.max_body_bytes
             if limit is not None and len(raw) > limit:
@@ -767,15 +852,22 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "drop":
             self.close_connection = True  # no status line at all: the client sees a reset
             return
-        self._send(int(kind), ApiError(int(kind)).payload())
+        emulator: SheetsEmulator = self.server.emulator  # type: ignore[attr-defined]
+        headers = {"Retry-After": emulator.retry_after} if emulator.retry_after else {}
+        self._send(int(kind), ApiError(int(kind)).payload(), headers)
 
-    def _send(self, status: int, payload: Any) -> None:
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (its time bound): nothing to do
 
 
 @contextmanager

@@ -112,16 +112,22 @@ def rows_by_key(emu: SheetsEmulator, tab: str, key_header: str = "Agent ID") -> 
 
 
 # ----------------------------------------------------------------------------- the happy path
-def test_first_sync_writes_everything_in_three_requests(seeded_db, config, sheet) -> None:
+def test_first_sync_writes_everything_in_four_requests(seeded_db, config, sheet) -> None:
     fill_day1(seeded_db)
     init(seeded_db, config, sheet)
     report = sync(seeded_db, config, sheet)
     a, b, c = ids(seeded_db)[:3]
     assert report.outcome == "written" and report.conflicts == []
-    assert report.requests == 3 == len(sheet.requests)
+    assert report.requests == 4 == len(sheet.requests)  # open, read, write, verify read
     [write] = sheet.writes
-    assert write.path.endswith("/values:batchUpdate")
-    assert write.body["valueInputOption"] == "RAW"
+    assert write.path.endswith(":batchUpdate") and "/values" not in write.path
+    kinds = {next(iter(r)) for r in write.body["requests"]}
+    assert kinds == {"appendCells"}  # every row is new: the server places them
+    cells = [
+        v for r in write.body["requests"] for row in r["appendCells"]["rows"]
+        for v in row["values"] if v
+    ]  # fmt: skip
+    assert all(set(v["userEnteredValue"]) == {"stringValue"} for v in cells)  # literal text
     assert report.rows_appended == 24 + 1 + 2  # agents, the ticket, the two red flags
     rows = rows_by_key(sheet, TRACKER)
     assert set(rows) == set(ids(seeded_db))
@@ -159,7 +165,11 @@ def test_only_the_changed_cell_is_written_next_time(seeded_db, config, sheet) ->
     report = sync(seeded_db, config, sheet)
     assert report.cells_written == 1
     [write] = sheet.writes
-    assert [d["values"] for d in write.body["data"]] == [[["Left early for the dentist"]]]
+    [update] = write.body["requests"]
+    assert update["updateCells"]["rows"] == [
+        {"values": [{"userEnteredValue": {"stringValue": "Left early for the dentist"}}]}
+    ]
+    assert update["updateCells"]["fields"] == "userEnteredValue"
 
 
 # ----------------------------------------------------------------------------- conflicts
@@ -205,35 +215,47 @@ def test_429_twice_then_success(seeded_db, config, sheet) -> None:
     init(seeded_db, config, sheet)
     sheet.inject("429", "429")
     report = sync(seeded_db, config, sheet)
-    assert report.outcome == "written" and report.requests == 5
+    assert report.outcome == "written" and report.requests == 6
     assert len(rows_by_key(sheet, TRACKER)) == 24
 
 
 def on_write(emu: SheetsEmulator, *faults: str) -> Callable[[float, str], None]:
-    """A progress hook that queues faults for the write request itself."""
+    """A progress hook that queues faults for the (first) write request itself."""
+    fired: list[bool] = []
 
     def hook(_f: float, label: str) -> None:
-        if label.startswith("writing"):
+        if label.startswith("writing") and not fired:
+            fired.append(True)
             emu.inject(*faults)
 
     return hook
 
 
-def test_500_then_dropped_connection_then_success(seeded_db, config, sheet) -> None:
+def test_a_500_on_the_write_is_not_resent_blindly_but_re_read_and_re_planned(
+    seeded_db, config, sheet
+) -> None:
     init(seeded_db, config, sheet)
     report = sync(seeded_db, config, sheet, progress=on_write(sheet, "500", "drop"))
-    assert report.outcome == "written" and report.requests == 5
-    assert len(sheet.writes) == 3  # the same fresh body, three times
-    assert sheet.writes[0].body == sheet.writes[2].body
+    # open, read, write (500: outcome unknown), re-read (dropped, retried), re-read, the
+    # re-planned write, the verify read
+    assert report.outcome == "written" and report.requests == 7
+    assert len(sheet.writes) == 2 and report.rewritten == report.cells_written
     assert len(rows_by_key(sheet, TRACKER)) == 24
+    assert len(sheet.get_values(KEY, TRACKER)) == 25
     assert count_runs(seeded_db) == 1
 
 
-def test_applied_then_500_does_not_duplicate_rows(seeded_db, config, sheet) -> None:
+@pytest.mark.parametrize("fault", ["500-after-apply", "drop-after-apply", "503-after-apply"])
+def test_a_write_applied_then_its_answer_lost_does_not_duplicate_rows(
+    seeded_db, config, sheet, fault
+) -> None:
     init(seeded_db, config, sheet)
-    sync(seeded_db, config, sheet, progress=on_write(sheet, "500-after-apply"))
+    report = sync(seeded_db, config, sheet, progress=on_write(sheet, fault))
     values = sheet.get_values(KEY, TRACKER)
-    assert len(values) == 25  # header + 24, not 48: rows go by explicit ranges
+    assert len(values) == 25  # header + 24, not 48: the re-read found every appended row
+    assert len(sheet.writes) == 1 and report.rewritten == 0
+    sheet.reset_log()
+    assert sync(seeded_db, config, sheet).cells_written == 0 and sheet.writes == []
 
 
 def test_failure_past_the_retry_bound_records_nothing_and_next_run_converges(
@@ -241,11 +263,13 @@ def test_failure_past_the_retry_bound_records_nothing_and_next_run_converges(
 ) -> None:
     config = build_config({"cohort": {"timezone": TZ}, "sheet": {"max_retries": 2}}, "t")
     init(seeded_db, config, sheet)
+    # the write lands but its answer is lost, then every re-read fails past the bound
+    faults = ("500-after-apply", "503", "503", "503")
     with pytest.raises(SheetsUnavailable, match="after 3 attempt"):
-        sync(seeded_db, config, sheet, progress=on_write(sheet, "503", "503", "500-after-apply"))
+        sync(seeded_db, config, sheet, progress=on_write(sheet, *faults))
     assert count_runs(seeded_db) == 0 and load_snapshot(seeded_db) == {}
     sheet.reset_log()
-    report = sync(seeded_db, config, sheet)  # the last attempt had landed: nothing to write
+    report = sync(seeded_db, config, sheet)  # the write had landed: nothing to write
     assert report.conflicts == [] and report.cells_written == 0 and sheet.writes == []
     assert count_runs(seeded_db) == 1
     pushed = {
@@ -285,7 +309,7 @@ def test_cli_sync_exit_1_when_the_sheet_keeps_failing_then_converges(
     assert count_runs(seeded_db) == 0 and sheet.writes == []
     assert cli(db_path, cfg, sheet, "sync", "--yes", "--json") == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["outcome"] == "written" and report["requests"] == 3
+    assert report["outcome"] == "written" and report["requests"] == 4  # + verify read
     assert report["rows_appended"] == 25
     assert cli(db_path, cfg, sheet, "sync", "--yes", "--json") == 0
     assert json.loads(capsys.readouterr().out)["outcome"] == "unchanged"

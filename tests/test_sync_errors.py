@@ -46,7 +46,14 @@ from esp_tui.sync.engine import SyncReport, Target, connect, init_sheet, run_syn
 from esp_tui.sync.errors import describe
 from esp_tui.sync.layout import LayoutError
 from esp_tui.sync.limits import CellsOverLimit
-from esp_tui.sync.plan import MAX_BATCH_BYTES, CellWrite, Plan
+from esp_tui.sync.requests import (
+    MAX_BATCH_BYTES,
+    CellWrite,
+    NewRow,
+    append_requests,
+    batches,
+    update_requests,
+)
 from esp_tui.sync.transport import (
     SheetsAuthError,
     SheetsUnavailable,
@@ -331,9 +338,9 @@ def test_a_write_over_2mb_goes_in_batches_of_at_most_2mb_and_a_rerun_sends_none(
     fat_notes(seeded_db)
     sheet.max_body_bytes = MAX_BATCH_BYTES  # the emulator refuses a bigger body
     report = sync(seeded_db, config, sheet)
-    writes = [r for r in sheet.writes if r.path.endswith("/values:batchUpdate")]
+    writes = [r for r in sheet.writes if r.path.endswith(":batchUpdate")]
     assert report.batches == len(writes) == 3
-    assert report.requests == 2 + 3  # open + one read + three writes
+    assert report.requests == 2 + 3 + 1  # open + read + three writes + the verify read
     assert all(w.size <= MAX_BATCH_BYTES for w in writes)
     assert sum(w.size for w in writes) > 2 * MAX_BATCH_BYTES
     assert report.to_json()["batches"] == 3 and "split into 3 batches" in report.summary()
@@ -346,7 +353,7 @@ def test_a_write_over_2mb_goes_in_batches_of_at_most_2mb_and_a_rerun_sends_none(
     assert sheet.writes == [] and again.outcome == "unchanged" and again.batches == 0
 
 
-def test_a_failure_between_batches_records_only_what_the_sheet_took_and_converges(
+def test_a_failure_between_batches_records_nothing_and_the_rerun_sends_only_the_rest(
     seeded_db, config, sheet
 ) -> None:
     fat_notes(seeded_db)
@@ -359,46 +366,49 @@ def test_a_failure_between_batches_records_only_what_the_sheet_took_and_converge
 
     with pytest.raises(gspread.exceptions.APIError):
         sync(seeded_db, config, sheet, progress=fail_second_batch)
-    assert count_runs(seeded_db) == 0  # no run row: the sync did not finish
-    first = next(r for r in sheet.writes if r.path.endswith("/values:batchUpdate"))
-    in_sheet = {
-        (TRACKER, row[0], header)
-        for row in sheet.get_values(KEY, TRACKER)[1:]
-        for header, v in zip(sheet.get_values(KEY, TRACKER)[0], row, strict=False)
-        if v
-    }
-    snap = {k for k in load_snapshot(seeded_db) if k[0] == TRACKER}
-    assert snap == in_sheet and snap  # exactly the cells of the batch the sheet accepted
+    assert count_runs(seeded_db) == 0 and load_snapshot(seeded_db) == {}  # nothing recorded
+    first = next(r for r in sheet.writes if r.path.endswith(":batchUpdate"))
     assert first.size <= MAX_BATCH_BYTES
-    taken = len(load_snapshot(seeded_db))
+    in_sheet = len(sheet.get_values(KEY, TRACKER)) - 1  # the rows batch 1 appended
+    assert 0 < in_sheet < 24
     sheet.reset_log()
     rest = sync(seeded_db, config, sheet)
     assert rest.conflicts == [] and rest.outcome == "written"
-    assert rest.cells_written == total - taken  # only what was missing, nothing twice
+    assert 0 < rest.cells_written < total  # only what was missing
+    values = sheet.get_values(KEY, TRACKER)
+    ids = [row[0] for row in values[1:]]
+    assert len(ids) == len(set(ids)) == 24
     sheet.reset_log()
     assert sync(seeded_db, config, sheet).cells_written == 0 and sheet.writes == []
 
 
-def test_batches_are_exact_json_sizes_and_one_batch_is_the_plain_write() -> None:
-    plan = Plan(key_headers={"T": "Agent ID"})
-    for r in range(1, 40):
-        for c in range(4):
-            header = "Agent ID" if c == 0 else f"h{c}"
-            plan.writes.append(CellWrite(("T", f"A{r}", header), r, c, f"{r}-{c}-" + "é" * 90))
-    [one] = plan.batches()
-    assert one.data == plan.data() and one.size == len(json.dumps(raw_values_body(dict(one.data))))
-    small = plan.batches(5_000)
+def test_batches_are_exact_json_sizes_and_cover_every_cell() -> None:
+    writes = [
+        CellWrite(("T", f"A{r}", f"h{c}"), r, c, f"{r}-{c}-" + "é" * 90)
+        for r in range(1, 40)
+        for c in range(1, 4)
+    ]
+    new = [NewRow("T", f"N{r}", {0: f"N{r}", 2: "x" * 500}, (("T", f"N{r}", "Agent ID"),))
+           for r in range(30)]  # fmt: skip
+    reqs = update_requests({"T": 7}, writes) + append_requests({"T": 7}, new, 5_000)
+    [one] = batches(reqs)
+    assert len(json.dumps(one.body())) == one.size
+    small = batches(reqs, 5_000)
     assert len(small) > 1
     for b in small:
-        assert b.size == len(json.dumps(raw_values_body(dict(b.data)))) <= 5_000
-    assert set().union(*(b.keys for b in small)) == {w.key for w in plan.writes}
-    # a row too big for a batch on its own goes cell by cell, its key cell first
-    wide = Plan(key_headers={"T": "Agent ID"})
-    wide.writes += [CellWrite(("T", "A1", f"h{c}"), 1, c, "w" * 3_000) for c in (1, 2)]
-    wide.writes.append(CellWrite(("T", "A1", "Agent ID"), 1, 0, "A1"))
-    parts = wide.batches(4_000)
-    assert parts[0].data[0] == ("'T'!A2", [["A1"]])
-    assert sum(len(b.data) for b in parts) == 3
+        assert len(json.dumps(b.body())) == b.size <= 5_000
+    assert set().union(*(b.keys for b in small)) == {w.key for w in writes} | {
+        k for r in new for k in r.keys
+    }
+    # one updateCells per row of adjacent columns; appended rows in order, never cut
+    assert sum(1 for r in reqs if "updateCells" in r.body) == 39
+    appended = [
+        row["values"][0]["userEnteredValue"]["stringValue"]
+        for r in reqs
+        if "appendCells" in r.body
+        for row in r.body["appendCells"]["rows"]
+    ]
+    assert appended == [f"N{r}" for r in range(30)]
 
 
 # ----------------------------------------------------------------------------- Google's errors
@@ -494,7 +504,7 @@ def _api_error(status: int, message: str = "boom") -> gspread.exceptions.APIErro
         (
             SheetsUnavailable("x", what="writing to the sheet (batch 2 of 3)", status=503),
             1,
-            "the batches before it are in the sheet and recorded; a rerun sends the rest",
+            "the batches before it are in the sheet; a rerun sends the rest",
         ),
         (
             SheetsUnavailable(

@@ -76,7 +76,7 @@ def test_columns_by_header_rows_by_key_with_a_title_row_and_reordered_columns() 
     )
     assert g.header_row == 1
     assert g.columns == {"Agent ID": 2, "Name": 3, "Day 1 Notes": 0}
-    assert g.rows == {"E2": 2, "1001": 3}
+    assert g.rows == {"e2": 2, "1001": 3}  # keys normalised: case and spaces ignored
     assert g.last_used_row == 3
 
 
@@ -119,31 +119,34 @@ def test_two_kinds_of_rows_in_one_tab_is_a_config_error() -> None:
 
 
 # ----------------------------------------------------------------------------- plan
-def test_new_rows_go_below_the_last_used_row_and_existing_rows_are_found_by_key() -> None:
+def test_new_rows_are_appends_and_existing_rows_are_found_by_key() -> None:
     g = grid([["Agent ID", "Name", "Day 1 Notes"], ["E1", "Ann", ""], [], ["other", "x"]])
     plan = plan_sync(
         want({"E1": {"Name": "Ann", "Day 1 Notes": "ok"}, "E9": {"Name": "Zed"}}), {TAB: g}, {}
     )
     assert plan.new_rows == {TAB: ["E9"]}
-    cells = {(w.row, w.col): w.value for w in plan.writes}
-    assert cells == {(1, 2): "ok", (4, 0): "E9", (4, 1): "Zed"}
-    assert plan.skipped == 2 and plan.rows_appended == 1  # E1's Agent ID and Name and not plan.grow
-    assert plan.data() == [
-        ("'ESP Tracker'!C2", [["ok"]]),
-        ("'ESP Tracker'!A5:B5", [["E9", "Zed"]]),
-    ]
+    assert {(w.row, w.col): w.value for w in plan.writes} == {(1, 2): "ok"}
+    [new] = plan.appends  # no row number: the server places it when it applies the append
+    assert dict(new.cells) == {0: "E9", 1: "Zed"}
+    assert plan.row_keys == {(TAB, 1): "E1"}  # what the verify read must find there
+    assert plan.skipped == 2 and plan.rows_appended == 1 and plan.cells_written == 3
 
 
-def test_consecutive_rows_share_one_range_with_nulls_for_cells_we_do_not_own() -> None:
-    g = grid([["Agent ID", "Name", "Day 1 Notes"], ["E1"], ["E2"]])
-    plan = plan_sync(want({"E1": {"Name": "A"}, "E2": {"Day 1 Notes": "n"}}), {TAB: g}, {})
-    assert plan.data() == [("'ESP Tracker'!B2:C3", [["A", None], [None, "n"]])]
+@pytest.mark.parametrize("typed", ["e1", " E1 ", "E 1", "e1\t"])
+def test_keys_match_ignoring_case_and_spaces(typed: str) -> None:
+    g = grid([["Agent ID", "Name", "Day 1 Notes"], [typed, "Ann", ""]])
+    plan = plan_sync(want({"E1": {"Name": "Ann", "Day 1 Notes": "ok"}}), {TAB: g}, {})
+    assert plan.appends == [] and [(w.row, w.value) for w in plan.writes] == [(1, "ok")]
+    assert plan.conflicts == []  # the key cell as the PM typed it is left alone
 
 
-def test_grid_too_short_asks_to_grow() -> None:
-    g = grid([["Agent ID", "Name", "Day 1 Notes"], ["E1"]], rows=2)
-    plan = plan_sync(want({"E1": {}, "E2": {}, "E3": {}}), {TAB: g}, {})
-    assert plan.grow == {TAB: 4}
+def test_a_key_on_two_rows_is_a_problem_and_neither_row_is_written() -> None:
+    g = grid([["Agent ID", "Name", "Day 1 Notes"], ["E1", "Ann", ""], ["e1", "Ann", ""]])
+    plan = plan_sync(want({"E1": {"Day 1 Notes": "ok"}, "E2": {"Name": "Bo"}}), {TAB: g}, {})
+    assert plan.writes == [] and [r.row_key for r in plan.appends] == ["E2"]
+    assert plan.duplicate_keys == {TAB: ["E1"]}
+    [problem] = plan.problems
+    assert "'E1' is on more than one row" in problem and TAB in problem
 
 
 def test_conflict_is_listed_with_both_values_and_not_written() -> None:
@@ -194,13 +197,14 @@ def test_after_applying_a_plan_the_next_plan_writes_nothing(desired, sheet) -> N
     values += [[k, "", v] for k, v in sheet.items()]
     rows = {k: {"Day 1 Notes": v} for k, v in desired.items()}
     plan = plan_sync(want(rows), {TAB: grid(values)}, {})
-    # apply the writes like the sheet would, and the snapshot like the engine would
+    # apply the writes like the sheet would (appends after the last row with data), and the
+    # snapshot like the engine would
     for w in plan.writes:
-        while len(values) <= w.row:
-            values.append([])
         row = values[w.row]
         row.extend([""] * (w.col + 1 - len(row)))
         row[w.col] = w.value
+    for new in plan.appends:
+        values.append([new.cells.get(c, "") for c in range(max(new.cells) + 1)])
     snap = {k: v for k, v in plan.snapshot.items() if v is not None}
     again = plan_sync(want(rows), {TAB: grid(values)}, snap)
     assert again.writes == []

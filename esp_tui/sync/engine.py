@@ -39,17 +39,8 @@ from esp_tui.sync.layout import (
     sheet_layout,
 )
 from esp_tui.sync.limits import check_cells
-from esp_tui.sync.plan import (
-    MAX_BATCH_BYTES,
-    Batch,
-    CellKey,
-    Choice,
-    Conflict,
-    DesiredTab,
-    Plan,
-    Resolution,
-    plan_sync,
-)
+from esp_tui.sync.plan import CellKey, Choice, Conflict, DesiredTab, Plan, Resolution, plan_sync
+from esp_tui.sync.requests import MAX_BATCH_BYTES, Batch
 from esp_tui.sync.transport import (
     SheetsAuthError,
     SheetsError,
@@ -59,7 +50,8 @@ from esp_tui.sync.transport import (
     session_of,
     with_retry,
 )
-from storage.sync import load_snapshot, record_snapshot, record_sync
+from esp_tui.sync.write import WriteOutcome, plan_requests, write_verified
+from storage.sync import SnapEntry, load_snapshot, record_sync
 
 Progress = Callable[[float, str], None]
 _KEY = re.compile(r"[A-Za-z0-9_-]{10,}")
@@ -117,6 +109,12 @@ class Target:
     sleep: Callable[[float], None] = time.sleep
     max_batch_bytes: int = MAX_BATCH_BYTES  # a bigger write goes in several batches
     warnings: list[str] = field(default_factory=list)
+    deadline: float | None = None  # time.monotonic() by which the whole sync must be over
+
+    def start_clock(self, seconds: float | None) -> None:
+        """Bound everything from now on (requests, retries, waits) to `seconds` in all."""
+        self.deadline = None if not seconds else time.monotonic() + seconds
+        session_of(self.client).deadline = self.deadline
 
     @property
     def requests(self) -> int:
@@ -176,8 +174,11 @@ def open_book(target: Target) -> _Book:
     return _retry(target, attempt, "opening the spreadsheet")
 
 
-def _retry(target: Target, fn: Callable[[], Any], what: str) -> Any:
-    return with_retry(fn, max_retries=target.max_retries, sleep=target.sleep, what=what)
+def _retry(target: Target, fn: Callable[[], Any], what: str, *, write: bool = False) -> Any:
+    return with_retry(
+        fn, max_retries=target.max_retries, sleep=target.sleep, what=what, write=write,
+        deadline=target.deadline,
+    )  # fmt: skip
 
 
 def _grid(props: Mapping[str, Any]) -> tuple[int, int]:
@@ -207,31 +208,14 @@ def read_grids(target: Target, book: _Book, tabs: list[TabLayout]) -> dict[str, 
     return grids
 
 
-def _grow(target: Target, book: _Book, grow: Mapping[str, int]) -> None:
-    """Set row counts (idempotent, unlike appendDimension, so a retry cannot grow twice)."""
-    existing = book.tabs()
-    requests = [
-        {
-            "updateSheetProperties": {
-                "properties": {
-                    "sheetId": existing[title]["sheetId"],
-                    "gridProperties": {"rowCount": rows},
-                },
-                "fields": "gridProperties.rowCount",
-            }
-        }
-        for title, rows in grow.items()
-    ]
-    _retry(target, lambda: book.batch_update({"requests": requests}), "growing the sheet")
+def _send(target: Target, book: _Book, batch: Batch, what: str) -> None:
+    """One spreadsheets.batchUpdate (atomic). Only a 429 is retried here: any other failure
+    leaves the outcome unknown, and write.py re-reads before deciding what to send."""
+    _retry(target, lambda: book.batch_update(batch.body()), what, write=True)
 
 
-def _write(target: Target, book: _Book, batch: Batch, what: str) -> None:
-    data = batch.data
-
-    def attempt() -> Any:  # a fresh body each time (never reuse a list gspread may rewrite)
-        return book.values_batch_update(raw_values_body(dict(data)))
-
-    _retry(target, attempt, what)
+def sheet_ids(book: _Book) -> dict[str, int]:
+    return {title: int(props["sheetId"]) for title, props in book.tabs().items()}
 
 
 # ----------------------------------------------------------------------------- sync
@@ -246,8 +230,11 @@ class SyncReport:
     resolved: int = 0
     grew: dict[str, int] = field(default_factory=dict)
     finished_at: datetime | None = None
-    batches: int = 0  # values.batchUpdate requests the write took (would take, in a dry run)
+    batches: int = 0  # batchUpdate requests the write took (would take, in a dry run)
     warnings: list[str] = field(default_factory=list)  # e.g. a failed backup after the sync
+    problems: list[str] = field(default_factory=list)  # rows refused (a key on two rows)
+    moved: list[str] = field(default_factory=list)  # rows that moved under the write: repaired
+    rewritten: int = 0  # cells sent again in the same sync (moved rows, a lost answer)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -257,6 +244,9 @@ class SyncReport:
             "conflicts": [c.to_json() for c in self.conflicts],
             "outcome": self.outcome,
             "batches": self.batches,
+            "problems": list(self.problems),
+            "repaired_rows": len(self.moved),
+            "rewritten_cells": self.rewritten,
         }
 
     def summary(self) -> str:
@@ -270,7 +260,15 @@ class SyncReport:
             f"{verb} {_n(self.cells_written, 'cell')} ({_n(self.rows_appended, 'new row')}) in "
             f"{_n(self.requests, 'request')}{reads}{split}; {_n(len(self.conflicts), 'conflict')}"
         )
-        return text + (f", {self.resolved} resolved" if self.resolved else "")
+        text += f", {self.resolved} resolved" if self.resolved else ""
+        if self.moved:
+            text += (
+                f"; {_n(len(self.moved), 'row')} moved in the sheet during the write (sorted,"
+                " inserted or deleted) and were repaired"
+            )
+        if self.problems:
+            text += f"; {_n(len(self.problems), 'problem')}: " + "; ".join(self.problems)
+        return text
 
 
 def _n(count: int, noun: str) -> str:
@@ -285,6 +283,16 @@ class Prepared:
     plan: Plan
     started_at: datetime
     requests_before: int
+    grids: dict[str, TabGrid] = field(default_factory=dict)
+    snapshot: Mapping[CellKey, SnapEntry] = field(default_factory=dict)
+    resolutions: Mapping[CellKey, Resolution] | None = None
+    resolve_all: Choice | None = None
+
+    def replan(self, grids: Mapping[str, TabGrid]) -> Plan:
+        return plan_sync(
+            self.desired, grids, self.snapshot, resolutions=self.resolutions,
+            resolve_all=self.resolve_all,
+        )  # fmt: skip
 
 
 def _noop(_fraction: float, _label: str) -> None:
@@ -314,34 +322,34 @@ def prepare(
     progress(0.55, "planning")
     snapshot = load_snapshot(db, grids)
     plan = plan_sync(desired, grids, snapshot, resolutions=resolutions, resolve_all=resolve_all)
-    return Prepared(book, layout, desired, plan, now, before)
+    return Prepared(
+        book, layout, desired, plan, now, before, grids, snapshot, resolutions, resolve_all
+    )
 
 
 def push(
     db: Database, target: Target, prepared: Prepared, *, now: Callable[[], datetime],
     progress: Progress = _noop,
 ) -> SyncReport:  # fmt: skip
-    """Write the plan (if anything), then record snapshot and run locally in one transaction.
-
-    A write over about 2 MB goes in several batches (Plan.batches). Each batch but the last
-    records its cells' snapshot as soon as the sheet accepted it, so a failure in a later batch
-    leaves exactly what the sheet holds recorded, and the next run converges."""
-    plan = prepared.plan
-    if plan.grow:
-        progress(0.6, "making room for new rows")
-        _grow(target, prepared.book, plan.grow)
-    batches = plan.batches(target.max_batch_bytes) if plan.writes else []
-    recorded: set[CellKey] = set()
-    for i, batch in enumerate(batches, start=1):
-        part = f" (batch {i} of {len(batches)})" if len(batches) > 1 else ""
-        progress(0.7 + 0.2 * (i - 1) / len(batches), f"writing {len(batch.keys)} cells{part}")
-        _write(target, prepared.book, batch, f"writing to the sheet{part}")
-        if i < len(batches):
-            accepted = {k: plan.snapshot[k] for k in batch.keys if k in plan.snapshot}
-            record_snapshot(db, accepted, pushed_at=now(), pushed_by=target.identity)
-            recorded |= batch.keys
+    """Write the plan, confirm every row landed where it belongs (repairing what moved), then
+    record the snapshot and the run locally in one transaction. Nothing is recorded unless the
+    sheet holds what the record says."""
+    book = prepared.book
+    written = write_verified(
+        prepared.plan,
+        prepared.grids,
+        sheet_ids=sheet_ids(book),
+        send=lambda batch, what: _send(target, book, batch, what),
+        read=lambda: read_grids(target, book, prepared.layout.tabs()),
+        replan=prepared.replan,
+        max_bytes=target.max_batch_bytes,
+        progress=progress,
+    )
+    plan, final = prepared.plan, written.final
     progress(0.9, "recording the sync")
-    outcome = "conflicts" if plan.conflicts else "written" if plan.writes else "unchanged"
+    outcome = (
+        "conflicts" if final.conflicts else "written" if plan.has_writes else "unchanged"
+    )
     finished = now()
     requests = target.requests - prepared.requests_before
     record_sync(
@@ -352,34 +360,44 @@ def push(
         requests=requests,
         cells_written=plan.cells_written,
         rows_appended=plan.rows_appended,
-        conflicts=[c.to_json() for c in plan.conflicts],
-        snapshot={k: v for k, v in plan.snapshot.items() if k not in recorded},
+        conflicts=[c.to_json() for c in final.conflicts],
+        snapshot=final.snapshot,
         pushed_by=target.identity,
     )
     progress(1.0, "done")
-    return _report(plan, outcome, requests, finished, len(batches))
+    return _report(plan, outcome, requests, finished, written.batches, written, final)
 
 
 def _report(
-    plan: Plan, outcome: str, requests: int, finished: datetime | None, batches: int
+    plan: Plan,
+    outcome: str,
+    requests: int,
+    finished: datetime | None,
+    batches: int,
+    written: WriteOutcome | None = None,
+    final: Plan | None = None,
 ) -> SyncReport:
+    final = final or plan
     return SyncReport(
         outcome=outcome,
         requests=requests,
         cells_written=plan.cells_written,
         rows_appended=plan.rows_appended,
-        conflicts=list(plan.conflicts),
+        conflicts=list(final.conflicts),
         skipped=plan.skipped,
         resolved=plan.resolved,
-        grew=dict(plan.grow),
         finished_at=finished,
         batches=batches,
+        problems=final.problems,
+        moved=written.moved if written else [],
+        rewritten=written.rewritten if written else 0,
     )
 
 
 def dry_run_report(target: Target, prepared: Prepared) -> SyncReport:
     plan = prepared.plan
-    batches = len(plan.batches(target.max_batch_bytes)) if plan.writes else 0
+    ids = sheet_ids(prepared.book)
+    batches = len(plan_requests(plan, ids, target.max_batch_bytes)) if plan.has_writes else 0
     return _report(plan, "dry-run", target.requests - prepared.requests_before, None, batches)
 
 
@@ -395,7 +413,9 @@ def run_sync(
     resolve_all: Choice | None = None,
     progress: Progress = _noop,
 ) -> SyncReport:
-    """One sync (or its dry run). Raises SheetsError / LayoutError; then nothing is recorded."""
+    """One sync (or its dry run). Raises SheetsError / LayoutError; then nothing is recorded.
+    The whole sync, retries included, is bounded by [sheet] sync_timeout_s."""
+    target.start_clock(config.sheet.sync_timeout_s)
     prepared = prepare(
         db, config, cohort, target, now=now(), resolutions=resolutions,
         resolve_all=resolve_all, progress=progress,

@@ -93,6 +93,7 @@ def _describe_sheets(
         SheetsAuthError,
         SheetsError,
         SheetsUnavailable,
+        SyncTimeLimit,
     )
 
     if isinstance(exc, CellsOverLimit):
@@ -100,7 +101,17 @@ def _describe_sheets(
     if isinstance(exc, SheetNotFound):
         return Described(_not_found(exc.key or spreadsheet), False)
     if isinstance(exc, SheetsUnavailable):
-        return Described(_unavailable(exc.what, exc.attempts, exc.status, exc.last), False)
+        line = _unavailable(exc.what, exc.attempts, exc.status, exc.last)
+        return Described(line + (_shared(identity) if exc.status == 429 else ""), False)
+    if isinstance(exc, SyncTimeLimit):
+        return Described(
+            one_line(
+                f"the sync took longer than its time limit ([sheet] sync_timeout_s): {exc}; "
+                f"Google Sheets is slow or unreachable, try again in a few minutes; "
+                f"{NOTHING_RECORDED}"
+            ),
+            False,
+        )
     if isinstance(exc, SheetsAuthError):
         if exc.status in (401, 403):
             return Described(_no_access(exc.what, exc.status, identity), False)
@@ -152,8 +163,8 @@ def _describe_sheets(
 # ----------------------------------------------------------------------------- the words
 NOTHING_RECORDED = "nothing was recorded"
 # A split write (over 2 MB) failing in a later batch: the batches before it are in the sheet
-# and recorded (engine.push), so the rerun sends only the rest.
-PART_RECORDED = "the batches before it are in the sheet and recorded; a rerun sends the rest"
+# (not recorded locally: the rerun finds them there and sends only the rest).
+PART_RECORDED = "the batches before it are in the sheet; a rerun sends the rest"
 
 
 def _network(what: str, tail: str = NOTHING_RECORDED) -> str:
@@ -193,6 +204,19 @@ def _quota(prefix: str) -> str:
     )
 
 
+def _shared(identity: str | None) -> str:
+    """Google counts quota per identity: a service account shared by every TL is ONE user
+    (60 requests a minute), so about 20 TL closes a minute through it meet 429s."""
+    if identity and identity.startswith("service account "):
+        who = identity.removeprefix("service account ")
+        return (
+            f" (the service account {who} is one Google user for every TL who shares it: "
+            "Google allows it 60 requests a minute; sign in as yourself with [sheet] "
+            "oauth_client_file, see the README)"
+        )
+    return ""
+
+
 def _server(prefix: str, status: int, tail: str = NOTHING_RECORDED) -> str:
     return (
         f"{prefix}Google Sheets is having trouble (HTTP {status}): try again in a few minutes; "
@@ -221,7 +245,7 @@ def _api_error(err: object, identity: str | None, spreadsheet: str | None) -> st
     if status == 404:
         return _not_found(spreadsheet)
     if status == 429:
-        return _quota("")
+        return _quota("") + _shared(identity)
     if status >= 500:
         return _server("", status)
     if status == 400:

@@ -115,6 +115,12 @@ def norm(header: str) -> str:
     return " ".join(header.split()).casefold()
 
 
+def row_key_norm(key: str) -> str:
+    """Row keys (Agent ID, Ticket ID…) match ignoring case and spaces: a PM who retypes
+    `D1001` as `d1001 ` must not get the agent a second row."""
+    return "".join(str(key).split()).casefold()
+
+
 def cell_text(value: Any) -> str:
     """A read cell as text: numbers without a spurious .0, booleans as Sheets shows them."""
     if isinstance(value, bool):
@@ -131,17 +137,22 @@ class TabGrid:
     title: str
     header_row: int
     columns: dict[str, int]  # layout header -> column
-    rows: dict[str, int]  # row key -> row (first occurrence)
+    rows: dict[str, int]  # row_key_norm(key) -> row (first occurrence)
     values: list[list[str]]
     last_used_row: int  # -1 when the tab is empty
     grid_rows: int
     grid_cols: int
-    duplicate_keys: list[str] = field(default_factory=list)
+    duplicate_keys: list[str] = field(default_factory=list)  # normalised keys on 2+ rows
+    key_col: int = 0
 
     def get(self, row: int, col: int) -> str:
         if row < len(self.values) and col < len(self.values[row]):
             return self.values[row][col]
         return ""
+
+    def key_at(self, row: int) -> str:
+        """The row key cell of `row` as the sheet spells it ("" past the data)."""
+        return self.get(row, self.key_col).strip()
 
 
 def read_tab(
@@ -173,15 +184,17 @@ def read_tab(
     by_key: dict[str, int] = {}
     dupes: list[str] = []
     for r in range(header_row + 1, len(rows)):
-        k = rows[r][key_col].strip() if key_col < len(rows[r]) else ""
+        k = row_key_norm(rows[r][key_col]) if key_col < len(rows[r]) else ""
         if k and k in by_key:
-            dupes.append(k)
+            if k not in dupes:
+                dupes.append(k)
         elif k:
             by_key[k] = r
     last = max((i for i, row in enumerate(rows) if any(v != "" for v in row)), default=-1)
     return TabGrid(
-        layout.title, header_row, columns, by_key, rows, last, grid_rows, grid_cols, dupes
-    )
+        layout.title, header_row, columns, by_key, rows, last, grid_rows, grid_cols, dupes,
+        key_col,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- A1 notation

@@ -7,26 +7,25 @@ Pure (no I/O). The rule, DESIGN.md §5:
 - current is empty or equals the base value (nobody touched it since we agreed) → write;
 - else the sheet was edited and we differ → conflict: never overwritten, unless the TL resolves
   it (keep-local writes ours, keep-sheet records the sheet's value as agreed).
-New rows go below the tab's last used row by explicit ranges; the write is one batch.
+Rows are found by key, matched case- and space-insensitively (`row_key_norm`). A key found
+on two rows is a listed problem and neither row is written. Rows the sheet does not have become
+NewRow appends: the server places them (requests.py), never a row number guessed here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from esp_tui.sync.layout import TabGrid, TabLayout, a1_range
+from esp_tui.sync.layout import TabGrid, TabLayout, row_key_norm
+from esp_tui.sync.requests import CellWrite, NewRow
 
 CellKey = tuple[str, str, str]  # (tab title, row key, header)
 Base = tuple[str, str]  # (sheet value as last agreed, our value it was agreed against)
 Choice = Literal["keep-sheet", "keep-local"]
 CHOICES: tuple[Choice, ...] = ("keep-sheet", "keep-local")
 Action = Literal["skip", "write", "conflict", "keep-sheet"]
-# Google recommends at most 2 MB of body per Sheets API request; a bigger write is split.
-MAX_BATCH_BYTES = 2_000_000
-Ranges = list[tuple[str, list[list[str | None]]]]
 
 
 @dataclass(frozen=True)
@@ -69,189 +68,53 @@ class Conflict:
         }
 
 
-@dataclass(frozen=True)
-class CellWrite:
-    key: CellKey
-    row: int
-    col: int
-    value: str
-
-
 @dataclass
 class Plan:
     writes: list[CellWrite] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     skipped: int = 0
     resolved: int = 0
-    new_rows: dict[str, list[str]] = field(default_factory=dict)
-    grow: dict[str, int] = field(default_factory=dict)  # tab -> row count the grid needs
+    appends: list[NewRow] = field(default_factory=list)
     # After the write lands: CellKey -> new base (None drops it).
     snapshot: dict[CellKey, Base | None] = field(default_factory=dict)
-    duplicate_keys: dict[str, list[str]] = field(default_factory=dict)
-    key_headers: dict[str, str] = field(default_factory=dict)  # tab -> its key column
+    duplicate_keys: dict[str, list[str]] = field(default_factory=dict)  # tab -> keys
+    # where each written existing row was: (tab, row) -> its key as the read found it
+    row_keys: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        """Rows the sync refused to touch, one line each (a key on two rows of the sheet)."""
+        return [
+            f"{tab}: {key!r} is on more than one row; nothing was written to those rows: "
+            "delete or re-key the copy in the sheet"
+            for tab, keys in self.duplicate_keys.items()
+            for key in keys
+        ]
 
     @property
     def cells_written(self) -> int:
-        return len(self.writes)
+        return len(self.writes) + sum(len(r.keys) for r in self.appends)
 
     @property
     def rows_appended(self) -> int:
-        return sum(len(v) for v in self.new_rows.values())
+        return len(self.appends)
+
+    @property
+    def new_rows(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for r in self.appends:
+            out.setdefault(r.tab, []).append(r.row_key)
+        return out
+
+    @property
+    def has_writes(self) -> bool:
+        return bool(self.writes or self.appends)
 
     def summary(self) -> str:
         return (
             f"{self.cells_written} cells to write ({self.rows_appended} new rows), "
             f"{len(self.conflicts)} conflicts, {self.skipped} unchanged"
         )
-
-    def data(self) -> list[tuple[str, list[list[str | None]]]]:
-        """The batch's ranges: one rectangle per run of consecutive rows of a tab, with None
-        (the API's "leave this cell alone") in the cells we do not own."""
-        by_tab: dict[str, dict[int, dict[int, str]]] = {}
-        for w in self.writes:
-            by_tab.setdefault(w.key[0], {}).setdefault(w.row, {})[w.col] = w.value
-        out: list[tuple[str, list[list[str | None]]]] = []
-        for tab, rows in by_tab.items():
-            for block in _runs(sorted(rows)):
-                c0 = min(min(rows[r]) for r in block)
-                c1 = max(max(rows[r]) for r in block)
-                values = [[rows[r].get(c) for c in range(c0, c1 + 1)] for r in block]
-                out.append((a1_range(tab, block[0], c0, block[-1], c1), values))
-        return out
-
-    def batches(self, max_bytes: int = MAX_BATCH_BYTES) -> list[Batch]:
-        """The write as values.batchUpdate bodies of at most `max_bytes` each (as JSON, the
-        way requests encodes it), so a big write costs about one request per 2 MB.
-
-        Ranges are those of data(), cut between rows when a batch is full; a row too big for
-        one batch on its own goes cell by cell, its key cell first (a row written in part is
-        still found by its key on the next read). One batch = exactly data() when it fits.
-        """
-        by_tab: dict[str, dict[int, dict[int, CellWrite]]] = {}
-        for w in self.writes:
-            by_tab.setdefault(w.key[0], {}).setdefault(w.row, {})[w.col] = w
-        out = _Batcher(max_bytes)
-        for tab, rows in by_tab.items():
-            for block in _runs(sorted(rows)):
-                c0 = min(min(rows[r]) for r in block)
-                c1 = max(max(rows[r]) for r in block)
-                rect = _Rect(tab, c0, c1)
-                for r in block:
-                    values = [_value(rows[r].get(c)) for c in range(c0, c1 + 1)]
-                    row_len = _json_len(values)
-                    if out.fits(rect.size_with(r, row_len)):
-                        rect.take(r, values, rows[r], row_len)
-                        continue
-                    out.add(rect)  # close this rectangle (if any), then a fresh batch
-                    out.flush()
-                    rect = _Rect(tab, c0, c1)
-                    if out.fits(rect.size_with(r, row_len)):
-                        rect.take(r, values, rows[r], row_len)
-                        continue
-                    key = self.key_headers.get(tab)
-                    for c in sorted(rows[r], key=lambda c: rows[r][c].key[2] != key):
-                        one = _Rect(tab, c, c)
-                        cell = [rows[r][c].value]
-                        if not out.fits(one.size_with(r, _json_len(cell))):
-                            out.flush()
-                        one.take(r, cell, {c: rows[r][c]}, _json_len(cell))
-                        out.add(one)
-                out.add(rect)
-        return out.done()
-
-
-@dataclass(frozen=True)
-class Batch:
-    """One values.batchUpdate: its ranges, the cells it writes, its body size in bytes."""
-
-    data: Ranges
-    keys: frozenset[CellKey]
-    size: int
-
-
-def _value(w: CellWrite | None) -> str | None:
-    return None if w is None else w.value
-
-
-def _json_len(value: object) -> int:
-    return len(json.dumps(value))  # requests' encoding: ensure_ascii, ", " and ": "
-
-
-_BODY = _json_len({"valueInputOption": "RAW", "data": []})
-
-
-class _Rect:
-    """A range being filled row by row, its JSON size kept as it grows (never re-encoded)."""
-
-    def __init__(self, tab: str, c0: int, c1: int) -> None:
-        self.tab, self.c0, self.c1 = tab, c0, c1
-        self.r0: int | None = None
-        self.r1 = -1
-        self.values: list[list[str | None]] = []
-        self.keys: list[CellKey] = []
-        self.rows_len = 0  # the rows' JSON, with their ", " separators
-
-    def range(self, r1: int) -> str:
-        return a1_range(self.tab, r1 if self.r0 is None else self.r0, self.c0, r1, self.c1)
-
-    def size_with(self, r: int, row_len: int) -> int:
-        """The entry's JSON size with row `r` added ("[]" grows by the rows and their ", ")."""
-        rows = self.rows_len + row_len + (2 if self.values else 0)
-        empty = _json_len({"range": self.range(r), "majorDimension": "ROWS", "values": []})
-        return empty + rows
-
-    def take(
-        self, r: int, values: list[str | None], cells: Mapping[int, CellWrite], row_len: int
-    ) -> None:
-        self.rows_len += row_len + (2 if self.values else 0)
-        self.r0 = r if self.r0 is None else self.r0
-        self.r1 = r
-        self.values.append(values)
-        self.keys.extend(w.key for c, w in cells.items() if self.c0 <= c <= self.c1)
-
-    def size(self) -> int:
-        empty = _json_len({"range": self.range(self.r1), "majorDimension": "ROWS", "values": []})
-        return empty + self.rows_len
-
-
-class _Batcher:
-    """Packs ranges into batches by exact JSON size (raw_values_body's shape)."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.batches: list[Batch] = []
-        self.data: Ranges = []
-        self.keys: set[CellKey] = set()
-        self.size = _BODY
-
-    def fits(self, entry_len: int) -> bool:
-        return self.size + entry_len + (2 if self.data else 0) <= self.max_bytes
-
-    def add(self, rect: _Rect) -> None:
-        if not rect.values:
-            return
-        self.size += rect.size() + (2 if self.data else 0)
-        self.data.append((rect.range(rect.r1), rect.values))
-        self.keys.update(rect.keys)
-
-    def flush(self) -> None:
-        if self.data:
-            self.batches.append(Batch(self.data, frozenset(self.keys), self.size))
-            self.data, self.keys, self.size = [], set(), _BODY
-
-    def done(self) -> list[Batch]:
-        self.flush()
-        return self.batches
-
-
-def _runs(rows: list[int]) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for r in rows:
-        if runs and runs[-1][-1] == r - 1:
-            runs[-1].append(r)
-        else:
-            runs.append([r])
-    return runs
 
 
 def decide(
@@ -287,38 +150,56 @@ def plan_sync(
         owned_by_row.setdefault((tab, row_key), set()).add(header)
     for tab, want in desired.items():
         grid = grids[tab]
-        plan.key_headers[tab] = want.layout.key_header
-        if grid.duplicate_keys:
-            plan.duplicate_keys[tab] = list(grid.duplicate_keys)
-        next_row = max(grid.last_used_row, grid.header_row) + 1
+        key_header = want.layout.key_header
+        dupes = set(grid.duplicate_keys)
         for row_key, cells in want.rows.items():
-            row = grid.rows.get(row_key)
-            if row is None:
-                row = next_row
-                next_row += 1
-                plan.new_rows.setdefault(tab, []).append(row_key)
-            cells = {**cells, want.layout.key_header: row_key}  # the key is always ours
+            norm = row_key_norm(row_key)
+            if norm in dupes:
+                plan.duplicate_keys.setdefault(tab, []).append(row_key)
+                continue
+            row = grid.rows.get(norm)
+            cells = {**cells, key_header: row_key}  # the key is always ours
             # Cells we pushed before and no longer have a value for: desired is now empty.
             headers = list(cells) + sorted(owned_by_row.get((tab, row_key), set()) - set(cells))
+            new: dict[int, str] = {}
+            new_keys: list[CellKey] = []
             for header in headers:
                 col = grid.columns.get(header)
                 if col is None:  # a header the layout no longer has (config changed)
                     continue
                 key = (tab, row_key, header)
+                value = cells.get(header, "")
+                current = grid.get(row, col) if row is not None else ""
+                if header == key_header and row is not None:
+                    # found by its key, however the sheet spells it: never rewritten
+                    plan.skipped += 1
+                    if snapshot.get(key) != (current, value):
+                        plan.snapshot[key] = (current, value)
+                    continue
                 res = (resolutions or {}).get(key)
-                current = grid.get(row, col)
                 if res is None and resolve_all is not None:
                     res = Resolution(resolve_all, current)
-                action, base = decide(cells.get(header, ""), current, snapshot.get(key), res)
-                _apply(plan, action, key, row, col, cells.get(header, ""), current, snapshot, base)
+                action, base = decide(value, current, snapshot.get(key), res)
+                if row is None:
+                    if action == "write":
+                        new[col] = value
+                        new_keys.append(key)
+                    else:
+                        plan.skipped += action == "skip"
+                    if base != snapshot.get(key):
+                        plan.snapshot[key] = base
+                    continue
+                _apply(plan, action, key, row, col, value, current, snapshot, base)
+                if action == "write":
+                    plan.row_keys[(tab, row)] = grid.key_at(row)
                 if (
                     res is not None
                     and action in ("write", "keep-sheet")
-                    and _was_conflict(cells.get(header, ""), current, snapshot.get(key))
+                    and _was_conflict(value, current, snapshot.get(key))
                 ):
                     plan.resolved += 1
-        if next_row > grid.grid_rows:
-            plan.grow[tab] = next_row
+            if row is None and new:
+                plan.appends.append(NewRow(tab, row_key, new, tuple(new_keys)))
     return plan
 
 

@@ -62,6 +62,15 @@ class SheetsUnavailable(SheetsError):
         self.what, self.attempts, self.status, self.last = what, attempts, status, last
 
 
+class WriteOutcomeUnknown(SheetsError):
+    """A write failed in a way that says nothing about whether Google applied it (5xx, a
+    dropped connection, a timeout). Never resent as is: the engine re-reads and re-plans."""
+
+
+class SyncTimeLimit(SheetsError):
+    """The whole sync's time bound ([sheet] sync_timeout_s) ran out."""
+
+
 class SheetsAuthError(SheetsError):
     """The identity was refused, or credentials are missing or unusable.
 
@@ -113,6 +122,9 @@ class EndpointSession(AuthorizedSession):
         self.endpoint = endpoint.rstrip("/") if endpoint else None
         self.request_count = 0
         self._count_lock = threading.Lock()  # sync runs in a worker thread
+        # time.monotonic() by which the whole sync must be over (None: no bound): every
+        # request's connect/read timeout is cut to what is left of it.
+        self.deadline: float | None = None
         if self.endpoint and is_loopback(self.endpoint):
             self.trust_env = False  # an HTTP(S)_PROXY from the environment must not catch 127.0.0.1
 
@@ -131,6 +143,11 @@ class EndpointSession(AuthorizedSession):
         timeout: Any = DEFAULT_TIMEOUT_S,
         **kwargs: Any,
     ) -> requests.Response:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise SyncTimeLimit("the sync's time limit ran out before the request was sent")
+            timeout = _cut_timeout(timeout, left)
         with self._count_lock:
             self.request_count += 1
         return super().request(
@@ -142,6 +159,13 @@ class EndpointSession(AuthorizedSession):
             timeout=timeout,
             **kwargs,
         )
+
+
+def _cut_timeout(timeout: Any, left: float) -> Any:
+    """(connect, read) or one number, each at most `left` seconds."""
+    if isinstance(timeout, tuple):
+        return tuple(min(float(t), left) if t is not None else left for t in timeout)
+    return left if timeout is None else min(float(timeout), left)
 
 
 def make_client(
@@ -177,6 +201,9 @@ def with_retry(
     sleep: Callable[[float], None] = time.sleep,
     rng: Callable[[], float] = random.random,
     what: str = "Google Sheets request",
+    write: bool = False,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """Call ``fn`` with truncated exponential backoff and full jitter on transient failures.
 
@@ -191,11 +218,17 @@ def with_retry(
     prefixes the sheet name), so a second attempt with the same list targets a bad range.
     Prefer ``Spreadsheet.values_batch_update(body)`` / ``values_batch_get`` with a body
     built inside ``fn``. Never retry ``append`` blindly: an append the server applied before
-    failing (a 500 after apply) writes its rows twice; write new rows by explicit ranges.
+    failing (a 500 after apply) writes its rows twice.
+
+    ``write=True``: only 429 (refused, so never applied) is retried; a 5xx, a dropped
+    connection or a timeout raises WriteOutcomeUnknown at once, for the caller to re-read and
+    re-plan. A ``Retry-After`` header sets the least wait. ``deadline`` (a ``clock()`` value)
+    bounds the whole thing: a wait that would pass it raises SyncTimeLimit instead.
     """
     if max_retries < 0:
         raise ValueError(f"max_retries must be >= 0, got {max_retries}")
     retries = 0
+    retry_after: float | None = None
     while True:
         status: int | None = None
         try:
@@ -209,6 +242,9 @@ def with_retry(
                 raise
             status = _status(err)
             last = f"HTTP {status}"
+            if write and status != 429:
+                raise WriteOutcomeUnknown(f"{what}: {last}, outcome unknown") from err
+            retry_after = _retry_after(err)
         except PermissionError as err:  # gspread's open_by_key turns a 403 into this
             if isinstance(err.__cause__, gspread.exceptions.APIError):
                 cause = err.__cause__
@@ -231,8 +267,12 @@ def with_retry(
                     "check the service-account key or sign in again",
                     what=what,
                 ) from err
+        except SyncTimeLimit:
+            raise
         except _DROPPED as err:
             last = _connection_label(err)
+            if write:
+                raise WriteOutcomeUnknown(f"{what}: {last}, outcome unknown") from err
         if retries >= max_retries:
             raise SheetsUnavailable(
                 f"{what} failed after {retries + 1} attempt(s); last error: {last}",
@@ -241,8 +281,26 @@ def with_retry(
                 status=status,
                 last=last,
             )
-        sleep(rng() * min(max_delay, base_delay * 2**retries))
+        delay = rng() * min(max_delay, base_delay * 2**retries)
+        if status is not None and retry_after is not None:
+            delay = max(delay, retry_after) + rng() * base_delay  # spread the TLs who wait
+        if deadline is not None and clock() + delay >= deadline:
+            raise SyncTimeLimit(
+                f"{what}: gave up after {retries + 1} attempt(s), the sync's time limit"
+                f" ([sheet] sync_timeout_s) would pass while waiting; last error: {last}"
+            )
+        sleep(delay)
         retries += 1
+        retry_after = None
+
+
+def _retry_after(err: gspread.exceptions.APIError) -> float | None:
+    """Seconds from a Retry-After header (Google sends it with some 429/503 answers)."""
+    value = err.response.headers.get("Retry-After", "") if err.response is not None else ""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _auth_message(what: str, err: gspread.exceptions.APIError) -> str:

@@ -1,0 +1,318 @@
+"""Many TLs, one tracker: concurrent syncs, PMs sorting and deleting rows, lost answers.
+
+Every TL has their own database and cohort; they all write the same spreadsheet through real
+gspread over HTTP to the emulator, whose latency lets reads and writes of different TLs overlap.
+After each round the tracker must hold every agent exactly once (0 lost, 0 duplicated), and each
+row must hold its own agent's data (0 crossed).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlite_utils import Database
+
+from esp_tui.config import Config, build_config
+from esp_tui.domain.models import Agent
+from esp_tui.services.roster import cohort_from_config
+from esp_tui.sync.engine import SyncReport, Target, connect, init_sheet, run_sync
+from storage.agents import upsert_agents
+from storage.cohort import get_cohort, save_cohort
+from storage.db import connect as connect_db
+from storage.notes import set_note
+from tests.conftest import DAY1, TZ
+from tests.sheets_emulator import SheetsEmulator, running_emulator
+
+KEY = "many-tls-0123456789"
+TRACKER = "ESP Tracker"
+EVENING = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def emu() -> Iterator[SheetsEmulator]:
+    with running_emulator(latency_s=0.15) as emulator:
+        emulator.create_spreadsheet(KEY, {"Sheet1": []})
+        yield emulator
+
+
+@pytest.fixture
+def cfg() -> Config:
+    return build_config({"cohort": {"timezone": TZ}}, "many-tls")
+
+
+def target(emu: SheetsEmulator, config: Config) -> Target:
+    t = connect(config, {"ESP_TUI_SHEETS_ENDPOINT": emu.endpoint, "ESP_TUI_SPREADSHEET": KEY})
+    t.sleep = lambda s: None
+    return t
+
+
+def agent_id(tl: int, n: int) -> str:
+    return f"T{tl:02d}A{n:03d}"
+
+
+def make_tl(tmp_path: Path, config: Config, tl: int, agents: int) -> Database:
+    db = connect_db(tmp_path / f"tl{tl}.db")
+    cohort = cohort_from_config(config, f"Cohort of TL {tl}", DAY1)
+    with db.atomic():
+        save_cohort(db, cohort)
+        upsert_agents(
+            db,
+            [
+                Agent(
+                    agent_id=agent_id(tl, n),
+                    name=f"TL{tl} Agent {n}",
+                    email=f"t{tl}a{n}@example.com",
+                )
+                for n in range(agents)
+            ],
+        )
+        for n in range(agents):
+            set_note(db, agent_id(tl, n), 1, f"note of {agent_id(tl, n)}")
+    return db
+
+
+def sync(db: Database, config: Config, emu: SheetsEmulator, **kw: Any) -> SyncReport:
+    cohort = get_cohort(db)
+    assert cohort is not None
+    return run_sync(db, config, cohort, target(emu, config), now=lambda: EVENING, **kw)
+
+
+def tracker(emu: SheetsEmulator) -> tuple[list[str], list[list[str]]]:
+    values = emu.get_values(KEY, TRACKER)
+    head = values[0]
+    return head, [r + [""] * (len(head) - len(r)) for r in values[1:] if any(r)]
+
+
+def audit(emu: SheetsEmulator, expected: dict[str, str]) -> tuple[int, int, int]:
+    """(lost, duplicated, crossed) for the expected {agent_id: note} against the tracker."""
+    head, rows = tracker(emu)
+    k, name, note = head.index("Agent ID"), head.index("Name"), head.index("Day 1 Notes")
+    seen: dict[str, int] = {}
+    crossed = 0
+    for row in rows:
+        key = row[k]
+        seen[key] = seen.get(key, 0) + 1
+        if key in expected:
+            tl, n = int(key[1:3]), int(key[4:])
+            crossed += row[name] != f"TL{tl} Agent {n}" or row[note] != expected[key]
+    lost = sum(1 for key in expected if key not in seen)
+    duplicated = sum(c - 1 for key, c in seen.items() if key in expected and c > 1)
+    return lost, duplicated, crossed
+
+
+def concurrently(fns: list[Any]) -> list[Any]:
+    """Run the callables at the same moment on threads; re-raise the first failure."""
+    barrier = threading.Barrier(len(fns))
+    results: list[Any] = [None] * len(fns)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = fns[i]()
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(fns))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+@pytest.mark.slow
+def test_ten_tls_syncing_at_once_lose_duplicate_and_cross_nothing(emu, cfg, tmp_path):
+    tls = [make_tl(tmp_path, cfg, tl, 30) for tl in range(10)]
+    init_sheet(target(emu, cfg), cfg, 5, agents=300)
+    expected = {
+        agent_id(tl, n): f"note of {agent_id(tl, n)}" for tl in range(10) for n in range(30)
+    }
+
+    reports = concurrently([lambda db=db: sync(db, cfg, emu) for db in tls])
+    assert all(r.conflicts == [] for r in reports)
+    assert audit(emu, expected) == (0, 0, 0)  # right after the concurrent round
+    # a second concurrent round writes nothing new and keeps it that way
+    emu.reset_log()
+    again = concurrently([lambda db=db: sync(db, cfg, emu) for db in tls])
+    assert [r.cells_written for r in again] == [0] * 10 and emu.writes == []
+    assert audit(emu, expected) == (0, 0, 0)
+    for db in tls:
+        db.close()
+
+
+# --- a PM sorting, deleting, duplicating and retyping rows -----------------------------------
+
+
+@pytest.fixture
+def fast_emu() -> Iterator[SheetsEmulator]:
+    with running_emulator() as emulator:
+        emulator.create_spreadsheet(KEY, {"Sheet1": []})
+        yield emulator
+
+
+def two_tls(tmp_path: Path, cfg: Config, emu: SheetsEmulator) -> tuple[Database, Database]:
+    a, b = make_tl(tmp_path, cfg, 1, 6), make_tl(tmp_path, cfg, 2, 6)
+    init_sheet(target(emu, cfg), cfg, 5, agents=12)
+    sync(a, cfg, emu)
+    sync(b, cfg, emu)
+    return a, b
+
+
+def expected_notes(*tls: int, n: int = 6) -> dict[str, str]:
+    return {agent_id(t, i): f"note of {agent_id(t, i)}" for t in tls for i in range(n)}
+
+
+def renote(db: Database, tl: int, text: str) -> dict[str, str]:
+    with db.atomic():
+        for i in range(6):
+            set_note(db, agent_id(tl, i), 1, f"{text} {agent_id(tl, i)}")
+    return {agent_id(tl, i): f"{text} {agent_id(tl, i)}" for i in range(6)}
+
+
+def test_a_pm_sort_between_two_syncs_every_value_lands_in_its_agents_row(fast_emu, cfg, tmp_path):
+    a, _ = two_tls(tmp_path, cfg, fast_emu)
+    fast_emu.sort_rows(KEY, TRACKER, "Name", reverse=True)
+    want = {**expected_notes(2), **renote(a, 1, "day 1 again")}
+    report = sync(a, cfg, fast_emu)
+    assert report.cells_written == 6 and report.moved == []
+    assert audit(fast_emu, want) == (0, 0, 0)
+
+
+def test_a_pm_sort_while_the_write_is_in_flight_is_caught_and_repaired(fast_emu, cfg, tmp_path):
+    a, b = two_tls(tmp_path, cfg, fast_emu)
+    want = {**expected_notes(2), **renote(a, 1, "late note")}
+    sorted_once: list[bool] = []
+
+    def pm_sorts(method: str, path: str) -> None:  # between our read and our write
+        if method == "POST" and path.endswith(":batchUpdate") and not sorted_once:
+            sorted_once.append(True)
+            fast_emu.sort_rows(KEY, TRACKER, "Name", reverse=True)
+
+    fast_emu.before_apply.append(pm_sorts)
+    report = sync(a, cfg, fast_emu)
+    assert sorted_once and report.moved, "the sort should have moved rows under the write"
+    assert "repaired" in report.summary() and report.to_json()["repaired_rows"] == len(
+        report.moved
+    )
+    assert audit(fast_emu, want) == (0, 0, 0)  # no note on a neighbour's row, none lost
+    fast_emu.before_apply.clear()
+    fast_emu.reset_log()
+    assert sync(a, cfg, fast_emu).cells_written == 0 and fast_emu.writes == []
+    assert sync(b, cfg, fast_emu).conflicts == []  # TL 2's cells were given back
+
+
+def test_a_pm_deleting_a_row_mid_write_moves_nothing_else(fast_emu, cfg, tmp_path):
+    a, _ = two_tls(tmp_path, cfg, fast_emu)
+    want = {**expected_notes(2), **renote(a, 1, "after delete")}
+    done: list[bool] = []
+
+    def pm_deletes(method: str, path: str) -> None:
+        if method == "POST" and path.endswith(":batchUpdate") and not done:
+            done.append(True)
+            fast_emu.delete_row(KEY, TRACKER, 1)  # TL 1's first agent, right under the header
+
+    fast_emu.before_apply.append(pm_deletes)
+    sync(a, cfg, fast_emu)
+    assert audit(fast_emu, want) == (0, 0, 0)  # the deleted row is back, nothing else moved
+
+
+def test_a_row_deleted_between_syncs_comes_back_and_nothing_else_moves(fast_emu, cfg, tmp_path):
+    a, b = two_tls(tmp_path, cfg, fast_emu)
+    before = tracker(fast_emu)[1]
+    fast_emu.delete_row(KEY, TRACKER, 3)
+    gone = before[2][0]
+    report = sync(a if gone.startswith("T01") else b, cfg, fast_emu)
+    assert report.rows_appended == 1
+    after = tracker(fast_emu)[1]
+    assert after[:2] + after[2:-1] == before[:2] + before[3:]  # the others did not move
+    assert after[-1][0] == gone
+    assert audit(fast_emu, expected_notes(1, 2)) == (0, 0, 0)
+
+
+def test_a_row_duplicated_by_hand_is_a_listed_problem_not_half_updated(fast_emu, cfg, tmp_path):
+    a, _ = two_tls(tmp_path, cfg, fast_emu)
+    head, rows = tracker(fast_emu)
+    copy = next(r for r in rows if r[0] == agent_id(1, 2))
+    fast_emu.set_cell(KEY, TRACKER, f"A{len(rows) + 2}", copy[0].lower())  # a PM's copy
+    renote(a, 1, "changed")
+    report = sync(a, cfg, fast_emu)
+    assert any(f"'{agent_id(1, 2)}' is on more than one row" in p for p in report.problems)
+    assert report.to_json()["problems"] == report.problems
+    note = head.index("Day 1 Notes")
+    both = [r for r in tracker(fast_emu)[1] if r[0].upper() == agent_id(1, 2)]
+    assert len(both) == 2 and both[0][note] == f"note of {agent_id(1, 2)}"  # untouched
+    others = {r[0]: r[note] for r in tracker(fast_emu)[1] if r[0].startswith("T01")}
+    assert others[agent_id(1, 3)] == f"changed {agent_id(1, 3)}"
+
+
+def test_an_agent_id_retyped_in_lower_case_gets_no_second_row(fast_emu, cfg, tmp_path):
+    a, _ = two_tls(tmp_path, cfg, fast_emu)
+    _, rows = tracker(fast_emu)
+    r = next(i for i, row in enumerate(rows) if row[0] == agent_id(1, 4)) + 2
+    fast_emu.set_cell(KEY, TRACKER, f"A{r}", f" {agent_id(1, 4).lower()} ")
+    renote(a, 1, "retyped")
+    report = sync(a, cfg, fast_emu)
+    assert report.rows_appended == 0 and report.conflicts == []
+    assert len(tracker(fast_emu)[1]) == 12
+
+
+# --- quota and time bounds ---------------------------------------------------------------
+
+
+def test_retry_after_is_honoured(fast_emu, cfg, tmp_path):
+    a = make_tl(tmp_path, cfg, 1, 3)
+    init_sheet(target(fast_emu, cfg), cfg, 5, agents=3)
+    fast_emu.retry_after = "7"
+    fast_emu.inject("429")
+    t = target(fast_emu, cfg)
+    waits: list[float] = []
+    t.sleep = waits.append
+    cohort = get_cohort(a)
+    assert cohort is not None
+    run_sync(a, cfg, cohort, t, now=lambda: EVENING)
+    assert len(waits) == 1 and waits[0] >= 7
+
+
+def test_a_silent_server_fails_the_sync_within_its_time_bound(cfg, tmp_path):
+    from esp_tui.sync.transport import SheetsError
+
+    slow = build_config({"cohort": {"timezone": TZ}, "sheet": {"sync_timeout_s": 1.0}}, "slow")
+    a = make_tl(tmp_path, slow, 1, 3)
+    with running_emulator(latency_s=0.6) as emu:  # every answer slower than half the bound
+        emu.create_spreadsheet(KEY, {"Sheet1": []})
+        init_sheet(target(emu, slow), slow, 5, agents=3)
+        emu.reset_log()
+        with pytest.raises(SheetsError, match="time limit") as info:
+            sync(a, slow, emu)
+        # the bound, not the per-request timeouts (10 s connect, 120 s read) ended it
+        assert len(emu.requests) <= 3
+    (runs,) = a.execute("SELECT count(*) FROM sync_runs").fetchone()
+    assert runs == 0
+    from esp_tui.sync.errors import describe
+
+    said = describe(info.value)
+    assert "[sheet] sync_timeout_s" in said.message and said.exit_code == 1
+    assert "\n" not in said.message
+
+
+def test_quota_through_a_shared_service_account_says_so_and_what_to_do() -> None:
+    from esp_tui.sync.errors import describe
+    from esp_tui.sync.transport import SheetsUnavailable
+
+    exc = SheetsUnavailable(
+        "writing to the sheet failed after 6 attempt(s)", what="writing to the sheet",
+        attempts=6, status=429, last="HTTP 429",
+    )  # fmt: skip
+    shared = describe(exc, identity="service account esp-sync@corp.iam.gserviceaccount.com")
+    assert "quota" in shared.message and "esp-sync@corp.iam.gserviceaccount.com" in shared.message
+    assert "60 requests a minute" in shared.message and "oauth_client_file" in shared.message
+    own = describe(exc, identity="OAuth user tl@example.com")
+    assert "60 requests a minute" not in own.message and "quota" in own.message
