@@ -104,6 +104,7 @@ class SheetHeaders(_Strict):
     agent_id: str = "Agent ID"
     name: str = "Name"
     email: str = "Email"
+    tl: str = "TL"
     attendance: str = "Day {day} Attendance"
     task: str = "{task}"
     caps: str = "CAPs"
@@ -130,6 +131,10 @@ class SheetSettings(_Strict):
     form_tabs: FormTabs = FormTabs()
 
 
+class TlSettings(_Strict):
+    name: str = Field("", max_length=100)
+
+
 class BackupSettings(_Strict):
     keep: int = Field(14, ge=1)
 
@@ -145,6 +150,7 @@ class Config(_Strict):
     intro: IntroSettings = IntroSettings()
     sheet: SheetSettings = SheetSettings()
     backup: BackupSettings = BackupSettings()
+    tl: TlSettings = TlSettings()
     keymap: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("tasks")

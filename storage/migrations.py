@@ -258,6 +258,12 @@ def m0007_snapshot_pushed(db: Database) -> None:
     db.execute("ALTER TABLE sync_snapshot ADD COLUMN pushed_by TEXT")
 
 
+@MIGRATIONS(name="0008_settings")
+def m0008_settings(db: Database) -> None:
+    # Small per-database answers the TL gave once (e.g. their name for the TL column).
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 def migrate(db: Database) -> int:
     """Apply pending migrations (each in its own transaction); return the schema version."""
     if MIGRATIONS.pending(db):

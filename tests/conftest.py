@@ -17,6 +17,7 @@ from storage.db import connect
 DAY1 = date(2026, 11, 23)
 TZ = "America/New_York"
 FIXED_NOW = datetime(2026, 11, 23, 14, 14, tzinfo=UTC)
+TL_NAME = "Test TL"  # [tl] name of the test config: the tracker's TL column
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +39,7 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 @pytest.fixture
 def config() -> Config:
-    return build_config({"cohort": {"timezone": TZ}}, "test-config")
+    return build_config({"cohort": {"timezone": TZ}, "tl": {"name": TL_NAME}}, "test-config")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from esp_tui.screens.flags import FlagsScreen
 from esp_tui.screens.prompts import Confirm
 from esp_tui.screens.ticket_form import TicketFormScreen
 from esp_tui.sync.engine import connect, init_sheet
+from esp_tui.sync.layout import col_letters
 from storage.agents import list_agents
 from storage.attendance import append_event
 from storage.flags import list_flags, mark_notified
@@ -142,7 +143,7 @@ async def test_sync_runs_in_a_worker_and_shows_conflicts_per_cell(
         # a PM edits a note; the next sync lists the conflict instead of overwriting it
         values = sheet.get_values(KEY, "ESP Tracker")
         col = values[0].index("Day 1 Notes")
-        sheet.set_cell(KEY, "ESP Tracker", f"{chr(65 + col)}2", "PM: call me")
+        sheet.set_cell(KEY, "ESP Tracker", f"{col_letters(col)}2", "PM: call me")
         await pilot.press("s")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -17,7 +17,7 @@ from esp_tui.domain.models import Agent
 from esp_tui.domain.tickets import Ticket
 from esp_tui.services.roster import cohort_from_config
 from esp_tui.sync.engine import SyncReport, Target, connect, init_sheet, run_sync
-from esp_tui.sync.layout import LayoutError, sheet_layout
+from esp_tui.sync.layout import LayoutError, col_letters, sheet_layout
 from esp_tui.sync.transport import SheetsUnavailable
 from storage.agents import list_agents, upsert_agents
 from storage.attendance import append_event
@@ -352,7 +352,7 @@ def test_notes_that_look_like_formulas_arrive_as_plain_text(seeded_db, config, s
     col = values[0].index("Day 1 Notes")
     row = next(i for i, r in enumerate(values) if r and r[0] == a)
     assert values[row][col] == note
-    assert not sheet.is_formula(KEY, TRACKER, f"{chr(65 + col)}{row + 1}")
+    assert not sheet.is_formula(KEY, TRACKER, f"{col_letters(col)}{row + 1}")
 
 
 # ----------------------------------------------------------------------------- layout

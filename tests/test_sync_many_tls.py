@@ -170,11 +170,11 @@ def expected_notes(*tls: int, n: int = 6) -> dict[str, str]:
     return {agent_id(t, i): f"note of {agent_id(t, i)}" for t in tls for i in range(n)}
 
 
-def renote(db: Database, tl: int, text: str) -> dict[str, str]:
+def renote(db: Database, tl: int, text: str, n: int = 6) -> dict[str, str]:
     with db.atomic():
-        for i in range(6):
+        for i in range(n):
             set_note(db, agent_id(tl, i), 1, f"{text} {agent_id(tl, i)}")
-    return {agent_id(tl, i): f"{text} {agent_id(tl, i)}" for i in range(6)}
+    return {agent_id(tl, i): f"{text} {agent_id(tl, i)}" for i in range(n)}
 
 
 def test_a_pm_sort_between_two_syncs_every_value_lands_in_its_agents_row(fast_emu, cfg, tmp_path):
@@ -316,3 +316,61 @@ def test_quota_through_a_shared_service_account_says_so_and_what_to_do() -> None
     assert "60 requests a minute" in shared.message and "oauth_client_file" in shared.message
     own = describe(exc, identity="OAuth user tl@example.com")
     assert "60 requests a minute" not in own.message and "quota" in own.message
+
+
+# --- the TL column ---------------------------------------------------------------------------
+
+
+def test_every_row_names_its_tl_and_a_pm_sort_by_tl_does_not_break_the_next_sync(
+    fast_emu, tmp_path
+):
+    cfgs = [
+        build_config({"cohort": {"timezone": TZ}, "tl": {"name": f"TL number {t}"}}, f"tl{t}")
+        for t in (1, 2)
+    ]
+    dbs = [make_tl(tmp_path, cfgs[i], i + 1, 4) for i in range(2)]
+    init_sheet(target(fast_emu, cfgs[0]), cfgs[0], 5, agents=8)
+    for db, c in zip(dbs, cfgs, strict=True):
+        sync(db, c, fast_emu)
+    head, rows = tracker(fast_emu)
+    tl = head.index("TL")
+    assert {r[0]: r[tl] for r in rows} == {
+        agent_id(t, n): f"TL number {t}" for t in (1, 2) for n in range(4)
+    }
+    fast_emu.sort_rows(KEY, TRACKER, "TL", reverse=True)  # PMs sort and filter by TL
+    want = {**expected_notes(2, n=4), **renote(dbs[0], 1, "sorted", n=4)}
+    for db, c in zip(dbs, cfgs, strict=True):
+        assert sync(db, c, fast_emu).conflicts == []
+    assert audit(fast_emu, want) == (0, 0, 0)
+
+
+async def test_the_app_asks_once_for_the_tl_name_and_the_sheet_gets_it(tmp_path, monkeypatch):
+    from esp_tui.app import make_app
+    from esp_tui.screens.prompts import Confirm, TextPrompt
+    from tests.conftest import FIXED_NOW
+
+    no_name = build_config({"cohort": {"timezone": TZ}}, "no-name")
+    db = make_tl(tmp_path, no_name, 3, 2)
+    with running_emulator() as emu:
+        emu.create_spreadsheet(KEY, {"Sheet1": []})
+        init_sheet(target(emu, no_name), no_name, 5, agents=2)
+        monkeypatch.setenv("ESP_TUI_SHEETS_ENDPOINT", emu.endpoint)
+        monkeypatch.setenv("ESP_TUI_SPREADSHEET", KEY)
+        app = make_app(no_name, db, clock=lambda: FIXED_NOW)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("c", "s")
+            assert isinstance(app.screen, TextPrompt)
+            await pilot.press(*"Jordan Reyes", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, Confirm)  # readiness gaps are open: sync anyway
+            await pilot.press("y")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("s")  # asked once: the second sync does not ask again
+            await pilot.pause()
+            assert not isinstance(app.screen, TextPrompt)
+        head, rows = tracker(emu)
+        assert {r[head.index("TL")] for r in rows} == {"Jordan Reyes"}
+    from storage.settings import tl_name
+
+    assert tl_name(db) == "Jordan Reyes"

@@ -51,6 +51,7 @@ from esp_tui.services import troubleshoot as ts
 from esp_tui.services.roster import cohort_from_config
 from esp_tui.sync.engine import connect as connect_sheet
 from esp_tui.sync.engine import init_sheet, run_sync
+from esp_tui.sync.layout import col_letters
 from storage.agents import upsert_agents
 from storage.cohort import get_cohort, save_cohort
 from storage.notes import get_note
@@ -500,7 +501,7 @@ def edited_sheet(emu: SheetsEmulator, hostile_db, hostile_config, monkeypatch) -
     values = emu.get_values(KEY, "ESP Tracker")
     col, row = values[0].index("Day 1 Notes"), [r[0] for r in values].index("H1") + 1
     edit = f"PM: {SLASH} {URGENT} {ESC} \x9b\u202e"  # C1 and bidi: json.dumps leaves them raw
-    emu.set_cell(KEY, "ESP Tracker", f"{chr(65 + col)}{row}", edit)
+    emu.set_cell(KEY, "ESP Tracker", f"{col_letters(col)}{row}", edit)
     return edit
 
 

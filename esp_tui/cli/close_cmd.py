@@ -109,6 +109,31 @@ def _failed(ctx: CliContext, args: argparse.Namespace, err: Exception, target: T
 
 
 # ----------------------------------------------------------------------------- sync
+def _ask_tl_name(ctx: CliContext, args: argparse.Namespace) -> None:
+    """The TL column's value: asked once in a terminal when neither [tl] name nor an earlier
+    answer gives it; elsewhere a warning (the column stays empty)."""
+    from esp_tui.services.tl_profile import TlNameError, set_tl_name, tl_name
+
+    if tl_name(ctx.db, ctx.config):
+        return
+    if sys.stdin.isatty() and not args.json:
+        try:
+            answer = input("Your name for the tracker's TL column (asked once): ")
+        except EOFError:
+            answer = ""
+        try:
+            if answer.strip():
+                set_tl_name(ctx.db, answer)
+                return
+        except TlNameError as e:
+            raise CliError(str(e)) from None
+    if not args.json:
+        ctx.warn(
+            "the tracker's TL column stays empty: set [tl] name in the config "
+            "(or run `esp-tui sync` once in a terminal and answer)"
+        )
+
+
 def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.services.readiness import check_day as readiness_for
     from esp_tui.sync.engine import dry_run_report, prepare, push
@@ -117,6 +142,9 @@ def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
     if not (args.yes or args.dry_run or sys.stdin.isatty()):
         raise CliError("sync: not a terminal, so nothing can be confirmed; pass --yes or --dry-run")
     target = _target(ctx)
+    target.start_clock(ctx.config.sheet.sync_timeout_s)  # the whole sync, retries included
+    if not args.dry_run:
+        _ask_tl_name(ctx, args)
     gaps = readiness_for(ctx.db, cohort.current_day(ctx.today())).gaps
     if gaps and not args.json:
         ctx.warn(f"{len(gaps)} readiness gaps today (`esp-tui check`); syncing what is there")
@@ -127,7 +155,7 @@ def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
         if args.dry_run:
             return _print_report(ctx, args, dry_run_report(target, prepared))
         plan = prepared.plan
-        if plan.writes and not args.yes and not _confirm(ctx, plan.summary()):
+        if plan.has_writes and not args.yes and not _confirm(ctx, plan.summary()):
             ctx.out("nothing written")
             return EXIT_FAIL
         report = push(ctx.db, target, prepared, now=ctx.now)

@@ -130,6 +130,7 @@ class CloseScreen(Screen[None]):
         self.resolutions: dict[CellKey, Resolution] = {}
         self.last_report: SyncReport | None = None
         self.syncing = False
+        self._tl_asked = False
 
     @property
     def esp(self) -> EspApp:
@@ -228,6 +229,8 @@ class CloseScreen(Screen[None]):
         if self.syncing:
             self.app.notify("A sync is already running")
             return
+        if self._ask_tl_name(lambda: self.action_sync(overwrite_ok)):
+            return
         if not overwrite_ok and self._ask_overwrite():
             return
         from esp_tui.services.readiness import check_day
@@ -242,6 +245,39 @@ class CloseScreen(Screen[None]):
             Confirm(f"{open_} still open for day {self.day}. Sync anyway?"),
             lambda yes: self._start(dry_run=False) if yes else None,
         )
+
+    def _ask_tl_name(self, then: Callable[[], None]) -> bool:
+        """Ask once for the TL's name (the tracker's TL column) when config and database have
+        none; esc skips it for this sync. True when a prompt was opened (`then` follows)."""
+        from esp_tui.screens.prompts import TextPrompt
+        from esp_tui.services.tl_profile import TlNameError, check_tl_name, set_tl_name, tl_name
+
+        if self._tl_asked or tl_name(self.esp.db, self.esp.config):
+            return False
+        self._tl_asked = True
+
+        def check(text: str) -> str | None:
+            try:
+                check_tl_name(text)
+            except TlNameError as e:
+                return str(e)
+            return None
+
+        def answered(text: str | None) -> None:
+            if text:
+                set_tl_name(self.esp.db, text)
+            then()
+
+        self.app.push_screen(
+            TextPrompt(
+                "Your name for the tracker's TL column (PMs see whose cohort a row is)",
+                placeholder="e.g. Jordan Reyes",
+                hint="enter saves (asked once) · esc: sync without it this time",
+                validate=check,
+            ),
+            answered,
+        )
+        return True
 
     def _start(self, *, dry_run: bool) -> None:
         if self.syncing:

@@ -38,6 +38,7 @@ from storage.attendance import all_events
 from storage.flags import list_caps, list_flags
 from storage.notes import all_notes
 from storage.progress import all_states
+from storage.settings import tl_name
 from storage.tickets import list_tickets
 
 Cells = dict[str, dict[str, str]]  # row key -> header -> text
@@ -54,9 +55,12 @@ def _merge(into: Cells, more: Mapping[str, Mapping[str, str]]) -> None:
 
 
 # ----------------------------------------------------------------------------- tracker
-def identity_cells(config: Config, agents: Iterable[Agent]) -> Cells:
+def identity_cells(config: Config, agents: Iterable[Agent], tl: str = "") -> Cells:
     h = config.sheet.headers
-    return {a.agent_id: {h.agent_id: a.agent_id, h.name: a.name, h.email: a.email} for a in agents}
+    return {
+        a.agent_id: {h.agent_id: a.agent_id, h.name: a.name, h.email: a.email, h.tl: tl}
+        for a in agents
+    }
 
 
 def _events_by_agent_day(db: Database) -> dict[tuple[str, int], list[AttendanceEvent]]:
@@ -220,7 +224,7 @@ def desired_state(
     zone = resolve_timezone(cohort.timezone)
     today = cohort.current_day(now.astimezone(zone).date())
     agents = list_agents(db)
-    tracker = identity_cells(config, agents)
+    tracker = identity_cells(config, agents, tl_name(db, config.tl.name) or "")
     _merge(tracker, attendance_cells(db, config, cohort, now, today))
     _merge(tracker, task_cells(db, config))
     _merge(tracker, caps_and_flags_cells(db, config))

@@ -71,7 +71,7 @@ def task_header(config: Config, label: str) -> str:
 
 def tracker_layout(config: Config, days: int) -> TabLayout:
     h = config.sheet.headers
-    headers = [h.agent_id, h.name, h.email]
+    headers = [h.agent_id, h.name, h.email, h.tl]
     headers += [attendance_header(config, d) for d in range(1, days + 1)]
     headers += [task_header(config, t.label) for t in config.tasks]
     headers += [h.caps, h.red_flags]
