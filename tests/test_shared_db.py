@@ -461,3 +461,15 @@ async def test_app_syncs_three_times_while_the_cli_writes_and_nothing_is_lost(
         rows = {r[head.index("Agent ID")]: r for r in values[1:]}
         note_col = head.index("Day 1 Notes")
         assert [rows[ids[10 + n]][note_col] for n in range(2)] == ["cli note 0", "cli note 1"]
+
+
+def test_a_db_path_with_an_escape_sequence_is_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from esp_tui.cli import main
+
+    odd = tmp_path / "x\x1b]0;pwned\x07.db"
+    odd.write_text("not sqlite\n" * 100)
+    assert main(["--db", str(odd), "roster", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b]0;pwned\\x07" in err

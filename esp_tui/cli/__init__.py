@@ -46,6 +46,7 @@ def run_app(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     from esp_tui.config import ConfigError
+    from esp_tui.domain.text import printable
     from storage.db import DatabaseBusy, StorageError
 
     parser = build_parser()
@@ -55,13 +56,13 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         return func(args, ctx)
     except CliError as e:
-        print(f"esp-tui: error: {e}", file=sys.stderr)
+        print(f"esp-tui: error: {printable(str(e))}", file=sys.stderr)
         return e.code
     except DatabaseBusy as e:  # not bad input: the same command works once the lock is free
-        print(f"esp-tui: error: {e}", file=sys.stderr)
+        print(f"esp-tui: error: {printable(str(e))}", file=sys.stderr)
         return EXIT_FAIL
     except (ConfigError, StorageError) as e:
-        print(f"esp-tui: error: {e}", file=sys.stderr)
+        print(f"esp-tui: error: {printable(str(e))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
