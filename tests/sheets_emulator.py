@@ -385,7 +385,7 @@ class SheetsEmulator:
 
     # -- lifecycle
     def start(self) -> SheetsEmulator:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         server.emulator = self  # type: ignore[attr-defined]
         self._server = server
@@ -796,6 +796,13 @@ class SheetsEmulator:
             t = self._books[key].tab(tab)
             t.rows += 1
             t.cells = {(r + (r >= row), c): v for (r, c), v in t.cells.items()}
+
+
+class _Server(ThreadingHTTPServer):
+    # Ten TLs connecting at one moment overflow Python's default backlog of 5: the kernel drops
+    # a SYN and that client stalls a second before retrying. Google's front end never does.
+    request_queue_size = 64
+    daemon_threads = True
 
 
 class _Handler(BaseHTTPRequestHandler):

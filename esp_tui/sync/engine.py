@@ -2,10 +2,10 @@
 
 open by key (1: metadata, tabs and grid sizes) → ONE values.batchGet of the layout's tabs →
 every cell checked against Google's 50,000-character limit (else nothing is sent) → plan
-(pure) → ONE values.batchUpdate, RAW, body built fresh on every retry (one per ~2 MB of body
-when bigger) → only then the snapshot and a sync_runs row, in one transaction. A run with
-nothing to write sends no write.
-A grid too short for the new rows costs one more (idempotent) request to set its row count.
+(pure) → ONE spreadsheets.batchUpdate (updateCells for rows found by key, appendCells for new
+rows, placed by the server; one per ~2 MB when bigger) → one verify read, repairing rows that
+moved under the write (write.py) → only then the snapshot and a sync_runs row, in one
+transaction. A run with nothing to write sends no write: 2 requests; a write: 4.
 """
 
 from __future__ import annotations
