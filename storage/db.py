@@ -70,6 +70,12 @@ def resolve_db_path(cli_path: str | os.PathLike[str] | None, env: Mapping[str, s
     return default_db_path()
 
 
+def data_version(db: Database) -> int:
+    """Changes whenever ANOTHER connection (the CLI, a worker, another esp-tui) committed since
+    this connection last asked: a cheap way for a screen to notice writes it did not make."""
+    return int(db.execute("PRAGMA data_version").fetchone()[0])
+
+
 def is_locked_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and (
         "locked" in str(exc) or "busy" in str(exc)

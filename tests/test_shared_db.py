@@ -473,3 +473,65 @@ def test_a_db_path_with_an_escape_sequence_is_printed_escaped(
     assert main(["--db", str(odd), "roster", "list"]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\\x1b]0;pwned\\x07" in err
+
+
+# --- the app sees what the CLI wrote, and never edits a stale copy ---------------------------
+
+
+async def test_the_roster_shows_a_note_and_a_stamp_the_cli_wrote_meanwhile(
+    config: Config, seeded_db: Database, db_path: Path, clock
+) -> None:
+    from esp_tui.app import make_app
+    from esp_tui.screens.roster import RosterScreen, RosterTable
+
+    cohort = get_cohort(seeded_db)
+    assert cohort is not None
+    app_db = connect(db_path)
+    app = make_app(config, app_db, db_path=db_path, clock=clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        roster = app.screen
+        assert isinstance(roster, RosterScreen)
+        table = roster.query_one(RosterTable)
+        row = table.get_row_index("D1003")
+        assert roster.rows["D1003"].note is None and not roster.rows["D1004"].in_time
+        # "the CLI in another shell": another connection commits a note and a stamp
+        att.set_note(seeded_db, cohort, "D1003", 1, "written from the CLI")
+        att.stamp(seeded_db, config, cohort, "D1004", "in", day=1, now=clock.now, at="09:05")
+        roster.watch_other_writers()  # what the 2-second timer runs
+        await pilot.pause()
+        assert roster.rows["D1003"].note == "written from the CLI"
+        assert roster.rows["D1004"].in_time == "09:05"
+        assert table.get_row_index("D1003") == row  # nothing jumped
+        roster.watch_other_writers()  # nothing new: no rebuild
+    app_db.close()
+
+
+async def test_a_note_changed_by_the_cli_while_the_editor_is_open_is_not_overwritten(
+    config: Config, seeded_db: Database, db_path: Path, clock
+) -> None:
+    from esp_tui.app import make_app
+    from esp_tui.screens.prompts import TextPrompt
+    from esp_tui.screens.roster import RosterTable
+
+    cohort = get_cohort(seeded_db)
+    assert cohort is not None
+    att.set_note(seeded_db, cohort, "D1001", 1, "first")
+    app_db = connect(db_path)
+    app = make_app(config, app_db, db_path=db_path, clock=clock)
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        table = app.screen.query_one(RosterTable)
+        table.move_cursor(row=table.get_row_index("D1001"), animate=False)
+        await pilot.press("n")
+        prompt = app.screen
+        assert isinstance(prompt, TextPrompt)
+        att.set_note(seeded_db, cohort, "D1001", 1, "from the CLI meanwhile")
+        await pilot.press("end", *" + mine", "enter")
+        await pilot.pause()
+        assert get_note(seeded_db, "D1001", 1) == "from the CLI meanwhile"  # not overwritten
+        again = app.screen
+        assert isinstance(again, TextPrompt) and again is not prompt  # text kept, asked again
+        assert any("changed while you typed" in n.message for n in app._notifications)
+        await pilot.press("enter")  # knowingly replace the newer note
+        await pilot.pause()
+        assert get_note(seeded_db, "D1001", 1) == "first + mine"
+    app_db.close()

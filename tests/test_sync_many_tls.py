@@ -374,3 +374,19 @@ async def test_the_app_asks_once_for_the_tl_name_and_the_sheet_gets_it(tmp_path,
     from storage.settings import tl_name
 
     assert tl_name(db) == "Jordan Reyes"
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [("y", "2 characters or more"), ("  ", "2 characters or more"), ("a\x1bb", "control")],
+)
+def test_a_tl_name_that_cannot_be_used_is_refused(tmp_path, typed: str, error: str) -> None:
+    from esp_tui.services.tl_profile import TlNameError, set_tl_name
+    from storage.settings import tl_name
+
+    db = connect_db(tmp_path / "n.db")
+    with pytest.raises(TlNameError, match=error):
+        set_tl_name(db, typed)
+    assert tl_name(db) is None
+    assert set_tl_name(db, "  Jordan   Reyes ") == "Jordan Reyes" == tl_name(db)
+    assert tl_name(db, "From Config") == "From Config"  # [tl] name always wins

@@ -244,24 +244,39 @@ class AgentScreen(Screen[None]):
             return
         day = self.selected_day()
         week = svc.agent_week(self.esp.db, self.esp.config, cohort, self.agent_id, self.esp.now())
+        opened = svc.current_note(self.esp.db, self.agent_id, day)  # fresh: the CLI may write
+
+        def ask(value: str, newer: str | None) -> None:
+            title = f"Note · {week.agent.name} · day {day}"
+            if newer is not None:
+                title += f" · now in the database: {newer}"
+            self.app.push_screen(
+                TextPrompt(
+                    title,
+                    value=value,
+                    hint="enter saves · empty clears · esc cancels",
+                    validate=svc.note_problem,  # too long for its sheet cell: says so
+                ),
+                save,
+            )
 
         def save(text: str | None) -> None:
+            nonlocal opened
             if text is None:
                 return
-            svc.set_note(self.esp.db, cohort, self.agent_id, day, text)
+            try:
+                svc.set_note(self.esp.db, cohort, self.agent_id, day, text, expected=opened)
+            except svc.NoteChanged as e:
+                opened = e.current  # saving again now means: replace the newer note
+                self.reload()
+                self.app.notify(str(e), severity="warning", timeout=8)
+                ask(text, e.current)
+                return
             self.reload()
             self.app.notify(f"Note {'saved' if text.strip() else 'cleared'} · day {day}")
             self.esp.refresh_header()
 
-        self.app.push_screen(
-            TextPrompt(
-                f"Note · {week.agent.name} · day {day}",
-                value=week.day(day).note or "",
-                hint="enter saves · empty clears · esc cancels",
-                validate=svc.note_problem,  # too long for its sheet cell: says so, keeps text
-            ),
-            save,
-        )
+        ask(opened or "", None)
 
 
 def _troubleshoot_section(agent_id: str) -> AgentSection:

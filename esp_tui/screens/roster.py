@@ -24,6 +24,7 @@ from esp_tui.services import roster_view as view
 from esp_tui.services.roster_view import RosterRow
 from esp_tui.widgets.plain import PlainInput, cell, plain
 from esp_tui.widgets.status_header import StatusHeader
+from storage.db import data_version
 
 if TYPE_CHECKING:
     from esp_tui.app import EspApp
@@ -386,6 +387,27 @@ class RosterScreen(Screen[None]):
         self.day = self.esp.today_day() or 1
         self.reload()
         self.set_interval(30, self._watch_day_over)
+        self._data_version = data_version(self.esp.db)
+        self._stale = False
+        self.set_interval(2, self.watch_other_writers)
+
+    def watch_other_writers(self) -> None:
+        """Another esp-tui or the CLI committed (PRAGMA data_version moved): show it, so a
+        stamp or note typed in another shell is on screen and never edited from a stale copy."""
+        version = data_version(self.esp.db)
+        if version == self._data_version:
+            return
+        self._data_version = version
+        if self.app.screen is self:
+            self.reload()
+            self.esp.refresh_header()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if getattr(self, "_stale", False):
+            self._stale = False
+            self.reload()
 
     # -- reading ------------------------------------------------------------------------------
     def selected_agent_id(self) -> str | None:
@@ -649,25 +671,45 @@ class RosterScreen(Screen[None]):
         self.app.push_screen(Confirm(question), run)
 
     def action_edit_note(self) -> None:
-        from esp_tui.screens.prompts import TextPrompt
 
         row = self._selected_row()
         cohort = self.cohort
         if row is None or cohort is None:
             return
 
+        day = self.day
+        opened = svc.current_note(self.esp.db, row.agent_id, day)  # fresh: the CLI may write
+
         def save(text: str | None) -> None:
             if text is None:
                 return
-            svc.set_note(self.esp.db, cohort, row.agent_id, self.day, text)
+            nonlocal opened
+            try:
+                svc.set_note(self.esp.db, cohort, row.agent_id, day, text, expected=opened)
+            except svc.NoteChanged as e:
+                opened = e.current  # saving again now means: replace the newer note
+                self.refresh_attendance([row.agent_id])
+                self.app.notify(str(e), severity="warning", timeout=8)
+                self._note_prompt(row.name, day, text, e.current, save)
+                return
             self.refresh_attendance([row.agent_id])
             self.app.notify(f"Note {'saved' if text.strip() else 'cleared'} · {row.name}")
             self.esp.refresh_header()
 
+        self._note_prompt(row.name, day, opened or "", None, save)
+
+    def _note_prompt(
+        self, name: str, day: int, value: str, newer: str | None, save: Callable[[str | None], None]
+    ) -> None:
+        from esp_tui.screens.prompts import TextPrompt
+
+        title = f"Note · {name} · day {day}"
+        if newer is not None:
+            title += f" · now in the database: {newer}"
         self.app.push_screen(
             TextPrompt(
-                f"Note · {row.name} · day {self.day}",
-                value=row.note or "",
+                title,
+                value=value,
                 hint="enter saves · empty clears · esc cancels",
                 validate=svc.note_problem,  # too long for its sheet cell: says so, keeps text
             ),

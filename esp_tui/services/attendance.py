@@ -554,15 +554,47 @@ def note_problem(text: str) -> str | None:
     return cell_text_problem(text.strip(), "the note")
 
 
-def set_note(db: Database, cohort: Cohort, agent_id: str, day: int, text: str) -> None:
+class NoteChanged(AttendanceError):
+    """The note changed in the database (another esp-tui, the CLI) while the editor was open."""
+
+    def __init__(self, message: str, current: str | None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+def current_note(db: Database, agent_id: str, day: int) -> str | None:
+    """The note as the database holds it now (what an editor must open with)."""
+    return notes_db.get_note(db, agent_id, day)
+
+
+def set_note(
+    db: Database,
+    cohort: Cohort,
+    agent_id: str,
+    day: int,
+    text: str,
+    *,
+    expected: str | object | None = ...,
+) -> None:
     """Write an agent's note for a day (empty text clears it), history kept; one transaction.
-    A note too long for its sheet cell is refused (AttendanceError), nothing written."""
+    A note too long for its sheet cell is refused (AttendanceError), nothing written.
+    With `expected` (the note the editor opened with), a note that changed meanwhile in the
+    database is not overwritten: NoteChanged, nothing written."""
     problem = note_problem(text)
     if problem:
         raise AttendanceError(problem)
     _check_day(cohort, day)
     with db.atomic():
-        _check_agent(db, agent_id)
+        agent = _check_agent(db, agent_id)
+        if expected is not ...:
+            now_there = notes_db.get_note(db, agent_id, day)
+            if (now_there or "") != (expected or ""):
+                raise NoteChanged(
+                    f"{agent.name}'s day {day} note changed while you typed (another esp-tui"
+                    " or the CLI wrote it): nothing saved; your text is kept, the new note is"
+                    " shown",
+                    now_there,
+                )
         notes_db.set_note(db, agent_id, day, text)
 
 

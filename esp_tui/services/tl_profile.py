@@ -23,8 +23,8 @@ def tl_name(db: Database, config: Config) -> str | None:
 
 def check_tl_name(text: str) -> str:
     name = " ".join(text.split())
-    if not name:
-        raise TlNameError("your name: type the name PMs know you by")
+    if len(name) < 2:  # a stray "y" meant for a confirm must not become every row's TL
+        raise TlNameError("your name: type the name PMs know you by (2 characters or more)")
     if len(name) > MAX_NAME:
         raise TlNameError(f"your name: at most {MAX_NAME} characters, got {len(name)}")
     if any(unicodedata.category(ch).startswith("C") for ch in name):

@@ -23,6 +23,7 @@ from esp_tui.sync.plan import Plan
 from esp_tui.sync.requests import (
     MAX_BATCH_BYTES,
     Batch,
+    CellKey,
     CellWrite,
     append_requests,
     batches,
@@ -68,7 +69,12 @@ def write_verified(
     progress: Callable[[float, str], None] = lambda f, s: None,
 ) -> WriteOutcome:
     out = WriteOutcome(plan)
-    current, before = plan, grids
+    current = plan
+    # Cells of other rows that received one of our values by mistake: (tab, their key, header)
+    # -> (our value, their own value). Kept across rounds until the sheet shows their own value
+    # again: a restore that itself lands on a moving row is retried, never forgotten.
+    strays: dict[CellKey, tuple[str, str]] = {}
+    before = grids
     while current.has_writes:
         out.rounds += 1
         if out.rounds > MAX_ROUNDS:
@@ -91,8 +97,8 @@ def write_verified(
             out.batches += 1
         progress(0.85, "checking every row landed where it belongs")
         after = read()
-        restores, moved = misplaced(current, before, after)
-        out.moved += moved
+        out.moved += misplaced(current, before, after, strays)
+        restores = settle(strays, after)
         out.restored += len(restores)
         nxt = replan(after)
         taken = {(w.key[0], w.row, w.col) for w in nxt.writes}
@@ -106,12 +112,15 @@ def write_verified(
 
 
 def misplaced(
-    sent: Plan, before: Mapping[str, TabGrid], after: Mapping[str, TabGrid]
-) -> tuple[list[CellWrite], list[str]]:
-    """Cells of `sent` written to a row that no longer held the expected key: the restores
-    for cells that got our value by mistake (and `after` patched as if restored), and one
-    line per moved row."""
-    restores: list[CellWrite] = []
+    sent: Plan,
+    before: Mapping[str, TabGrid],
+    after: Mapping[str, TabGrid],
+    strays: dict[CellKey, tuple[str, str]],
+) -> list[str]:
+    """Check every cell of `sent` against the row it was addressed to. A cell written to a row
+    that no longer held the expected key, and that now shows our value, is added to `strays`
+    with the value the read before found for that row's key (a keyless row: cleared). Returns
+    one line per moved row."""
     lines: dict[tuple[str, int], str] = {}
     for w in sent.writes:
         tab, row, col = w.key[0], w.row, w.col
@@ -119,6 +128,8 @@ def misplaced(
         grid = after[tab]
         found = grid.key_at(row)
         if row_key_norm(found) == row_key_norm(expected):
+            # landed on its own row: whatever stray was noted for this cell is superseded
+            strays.pop((tab, row_key_norm(expected), w.key[2]), None)
             continue
         lines.setdefault(
             (tab, row),
@@ -130,11 +141,40 @@ def misplaced(
         old = before[tab]
         old_row = old.rows.get(row_key_norm(found)) if found else None
         was = old.get(old_row, col) if old_row is not None else ""
-        if was == w.value:
+        header = w.key[2]
+        if found:
+            key = (tab, row_key_norm(found), header)
+            known = strays.get(key)
+            if was != w.value:
+                # an earlier stray on that cell keeps its own value: that is what to restore
+                strays[key] = (w.value, known[1] if known else was)
+        elif was != w.value:
+            _patch(grid, row, col, was)  # a keyless row: clear it where it is now
+            strays[(tab, f"\x00row{row}", header)] = (w.value, was)
+    return list(lines.values())
+
+
+def settle(strays: dict[CellKey, tuple[str, str]], after: Mapping[str, TabGrid]) -> list[CellWrite]:
+    """Restores for the strays still showing our value (and `after` patched as if restored);
+    strays showing their own value again, or changed by someone since, are done."""
+    restores: list[CellWrite] = []
+    for key, (ours, own) in list(strays.items()):
+        tab, row_key, header = key
+        grid = after[tab]
+        col = grid.columns.get(header)
+        if row_key.startswith("\x00row"):
+            row = int(row_key.removeprefix("\x00row"))
+            del strays[key]  # keyless: restored by position once, cannot be followed further
+            if col is not None and grid.get(row, col) == own:
+                restores.append(CellWrite((tab, "", header), row, col, own))
             continue
-        restores.append(CellWrite((tab, found, w.key[2]), row, col, was))
-        _patch(grid, row, col, was)
-    return restores, list(lines.values())
+        row = grid.rows.get(row_key)
+        if row is None or col is None or grid.get(row, col) != ours:
+            del strays[key]  # restored, deleted, or edited by someone since: not ours to touch
+            continue
+        restores.append(CellWrite(key, row, col, own))
+        _patch(grid, row, col, own)
+    return restores
 
 
 def _patch(grid: TabGrid, row: int, col: int, value: str) -> None:
