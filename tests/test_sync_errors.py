@@ -751,3 +751,16 @@ def test_described_exit_codes_are_the_clis() -> None:
     from esp_tui.sync.errors import EXIT_FAIL as SYNC_FAIL
 
     assert (SYNC_FAIL, EXIT_BAD_INPUT) == (EXIT_FAIL, EXIT_USAGE)
+
+
+async def test_a_failed_dry_run_is_titled_as_a_dry_run(seeded_db, config, clock, app_sheet):
+    config.sheet.max_retries = 0
+    app = make_app(config, seeded_db, clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        app_sheet.inject("503")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.screen.title_text == "Dry run failed"
+        assert app_sheet.writes == [] and app.return_code is None

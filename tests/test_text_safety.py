@@ -520,7 +520,7 @@ async def test_close_screen_shows_sheet_values_of_a_conflict_as_text(
         assert conflicts.row_count == 1
         assert str(conflicts.get_row_at(0)[3]) == visible(edited_sheet)
         text = shown(app)
-        assert f"PM: {SLASH} [U" in text  # the 24-wide Sheet column, cut
+        assert "PM: said [/] in" in text  # the 20-wide Sheet column, cut
         assert_text_is_text(text, BOLD)  # ours: H1's note; the gaps name every agent
 
 

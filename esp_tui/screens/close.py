@@ -118,9 +118,10 @@ class CloseScreen(Screen[None]):
             self.report = report
 
     class SyncFailed(Message):
-        def __init__(self, error: str) -> None:
+        def __init__(self, error: str, dry_run: bool = False) -> None:
             super().__init__()
             self.error = error
+            self.dry_run = dry_run
 
     def __init__(self, day: int | None = None) -> None:
         super().__init__()
@@ -155,7 +156,7 @@ class CloseScreen(Screen[None]):
             gaps.add_column(label, width=width, key=label.lower())
         conflicts = self.query_one("#conflicts", DataTable)
         for label, width in (
-            ("Tab", 14), ("Row", 10), ("Column", 18), ("Sheet", 24), ("Ours", 24), ("Choice", 10)
+            ("Tab", 14), ("Row", 10), ("Column", 18), ("Sheet", 20), ("Ours", 20), ("Choice", 10)
         ):  # fmt: skip
             conflicts.add_column(label, width=width, key=label.lower())
         self.reload()
@@ -312,7 +313,7 @@ class CloseScreen(Screen[None]):
                 progress=lambda f, label: self.post_message(self.SyncProgress(f, label)),
             )
         except SyncFailed as err:
-            self.post_message(self.SyncFailed(str(err)))
+            self.post_message(self.SyncFailed(str(err), dry_run))
             return
         self.post_message(self.SyncDone(report))
 
@@ -342,7 +343,8 @@ class CloseScreen(Screen[None]):
 
         self._finish()
         self._status(Text.assemble(("sync failed", "bold"), plain(f": {message.error}")))
-        self.app.push_screen(ErrorDialog("Sync failed", message.error))
+        title = "Dry run failed" if message.dry_run else "Sync failed"
+        self.app.push_screen(ErrorDialog(title, message.error))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A sync worker that raised past sync_day (which words every error it meets) still

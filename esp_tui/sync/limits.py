@@ -60,7 +60,8 @@ class CellsOverLimit(SheetsError, ValueError):
         super().__init__(
             f"{head}{SHEETS_CELL_LIMIT:,} characters per cell, so nothing was sent: "
             + "; ".join(c.where() for c in self.cells)
-            + ". Shorten them (a note: n on the roster or `esp-tui note AGENT_ID TEXT --day N`)"
+            + f". Shorten {'them' if n != 1 else 'it'} (a note: n on the roster or"
+            " `esp-tui note AGENT_ID TEXT --day N`)"
             " and sync again"
         )
 
