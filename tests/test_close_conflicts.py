@@ -16,6 +16,7 @@ from esp_tui.screens.close import CloseScreen
 from esp_tui.screens.conflict_detail import ConflictDetail
 from esp_tui.screens.prompts import Confirm
 from esp_tui.sync.engine import connect, init_sheet
+from esp_tui.sync.layout import col_letters
 from storage.agents import get_agent, list_agents
 from storage.attendance import append_event
 from storage.db import connect as connect_db
@@ -60,15 +61,6 @@ def ready(db: Database, note: str = "ok") -> None:
             mark_notified(db, f.id, AT)
 
 
-def _col(n: int) -> str:
-    out = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 def cell_of(sheet: SheetsEmulator, agent_id: str, header: str = NOTES) -> str:
     values = sheet.get_values(KEY, TAB)
     col = values[0].index(header)
@@ -82,7 +74,7 @@ def pm_edits(sheet: SheetsEmulator, edits: dict[str, str], header: str = NOTES) 
     col, key_col = values[0].index(header), values[0].index("Agent ID")
     for i, row in enumerate(values):
         if i and row and row[key_col] in edits:
-            sheet.set_cell(KEY, TAB, f"{_col(col)}{i + 1}", edits[row[key_col]])
+            sheet.set_cell(KEY, TAB, f"{col_letters(col)}{i + 1}", edits[row[key_col]])
 
 
 async def settle(app, pilot) -> None:

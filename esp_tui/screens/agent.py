@@ -237,46 +237,22 @@ class AgentScreen(Screen[None]):
         table.move_cursor(column=min(max(table.cursor_column + step, 0), len(table.columns) - 1))
 
     def action_edit_note(self) -> None:
-        from esp_tui.screens.prompts import TextPrompt
+        from esp_tui.screens.note_editor import edit_note
 
         cohort = self.esp.cohort
         if cohort is None:
             return
         day = self.selected_day()
         week = svc.agent_week(self.esp.db, self.esp.config, cohort, self.agent_id, self.esp.now())
-        opened = svc.current_note(self.esp.db, self.agent_id, day)  # fresh: the CLI may write
 
-        def ask(value: str, newer: str | None) -> None:
-            title = f"Note · {week.agent.name} · day {day}"
-            if newer is not None:
-                title += f" · now in the database: {newer}"
-            self.app.push_screen(
-                TextPrompt(
-                    title,
-                    value=value,
-                    hint="enter saves · empty clears · esc cancels",
-                    validate=svc.note_problem,  # too long for its sheet cell: says so
-                ),
-                save,
-            )
-
-        def save(text: str | None) -> None:
-            nonlocal opened
-            if text is None:
-                return
-            try:
-                svc.set_note(self.esp.db, cohort, self.agent_id, day, text, expected=opened)
-            except svc.NoteChanged as e:
-                opened = e.current  # saving again now means: replace the newer note
-                self.reload()
-                self.app.notify(str(e), severity="warning", timeout=8)
-                ask(text, e.current)
-                return
+        def saved(text: str) -> None:
             self.reload()
             self.app.notify(f"Note {'saved' if text.strip() else 'cleared'} · day {day}")
             self.esp.refresh_header()
 
-        ask(opened or "", None)
+        edit_note(
+            self.app, self.esp.db, cohort, self.agent_id, week.agent.name, day, saved, self.reload
+        )
 
 
 def _troubleshoot_section(agent_id: str) -> AgentSection:

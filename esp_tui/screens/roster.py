@@ -671,50 +671,22 @@ class RosterScreen(Screen[None]):
         self.app.push_screen(Confirm(question), run)
 
     def action_edit_note(self) -> None:
+        from esp_tui.screens.note_editor import edit_note
 
         row = self._selected_row()
         cohort = self.cohort
         if row is None or cohort is None:
             return
 
-        day = self.day
-        opened = svc.current_note(self.esp.db, row.agent_id, day)  # fresh: the CLI may write
-
-        def save(text: str | None) -> None:
-            if text is None:
-                return
-            nonlocal opened
-            try:
-                svc.set_note(self.esp.db, cohort, row.agent_id, day, text, expected=opened)
-            except svc.NoteChanged as e:
-                opened = e.current  # saving again now means: replace the newer note
-                self.refresh_attendance([row.agent_id])
-                self.app.notify(str(e), severity="warning", timeout=8)
-                self._note_prompt(row.name, day, text, e.current, save)
-                return
+        def saved(text: str) -> None:
             self.refresh_attendance([row.agent_id])
             self.app.notify(f"Note {'saved' if text.strip() else 'cleared'} · {row.name}")
             self.esp.refresh_header()
 
-        self._note_prompt(row.name, day, opened or "", None, save)
-
-    def _note_prompt(
-        self, name: str, day: int, value: str, newer: str | None, save: Callable[[str | None], None]
-    ) -> None:
-        from esp_tui.screens.prompts import TextPrompt
-
-        title = f"Note · {name} · day {day}"
-        if newer is not None:
-            title += f" · now in the database: {newer}"
-        self.app.push_screen(
-            TextPrompt(
-                title,
-                value=value,
-                hint="enter saves · empty clears · esc cancels",
-                validate=svc.note_problem,  # too long for its sheet cell: says so, keeps text
-            ),
-            save,
-        )
+        edit_note(
+            self.app, self.esp.db, cohort, row.agent_id, row.name, self.day, saved,
+            lambda: self.refresh_attendance([row.agent_id]),
+        )  # fmt: skip
 
     def action_open_agent(self) -> None:
         from esp_tui.screens.agent import AgentScreen
