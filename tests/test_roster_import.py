@@ -129,3 +129,29 @@ def test_missing_file(tmp_path, capsys):
 def test_list_on_empty_db_says_how_to_start(tmp_path, capsys):
     code, out, _ = run(capsys, "--db", str(tmp_path / "e.db"), "roster", "list")
     assert code == 0 and "esp-tui demo" in out
+
+
+def test_a_second_weeks_roster_never_merges_into_the_first_weeks_database(tmp_path, capsys):
+    """Issue 12's first report: week 2's import merged both weeks and re-dated week 1."""
+    w1, w2 = tmp_path / "w1.csv", tmp_path / "w2.csv"
+    w1.write_text(GOOD)
+    w2.write_text("agent_id,name,email\nB1,Cy Ng,cy@example.com\nA2,Bo Yu,bo@example.com\n")
+    db = str(tmp_path / "esp.db")
+    assert run(capsys, "--db", db, "roster", "import", str(w1), "--cohort", "Nov 16",
+               "--start", "2026-11-16")[0] == 0  # fmt: skip
+    assert run(capsys, "--db", db, "note", "A1", "week 1 note", "--day", "1")[0] == 0
+    code, out, err = run(
+        capsys, "--db", db, "roster", "import", str(w2), "--cohort", "Nov 23",
+        "--start", "2026-11-23",
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    assert "this database holds cohort 'Nov 16' (day 1 = 2026-11-16)" in err
+    assert "--db PATH" in err and err.count("\n") == 1
+    assert agent_rows(Path(db)) == 2  # nothing merged
+    # moving day 1 under recorded days is refused too; the same cohort's roster still updates
+    code, _, err = run(capsys, "--db", db, "roster", "import", str(w1), "--start", "2026-11-23")
+    assert code == 2 and "moving day 1 would re-date them" in err
+    code, out, _ = run(capsys, "--db", db, "roster", "import", str(w2), "--cohort", "Nov 16")
+    assert code == 0 and "cohort 'Nov 16'" in out and agent_rows(Path(db)) == 3
+    listed = json.loads(run(capsys, "--db", db, "roster", "list", "--json")[1])
+    assert next(a for a in listed if a["agent_id"] == "A1")["days"]["1"]["note"] == "week 1 note"

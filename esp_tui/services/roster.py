@@ -43,6 +43,30 @@ def read_roster_file(path: Path) -> list[Agent]:
     return parse_roster(data, str(path))
 
 
+def _refuse_another_week(
+    db: Database, path: Path, existing: Cohort, name: str | None, start: date | None
+) -> None:
+    """One database holds one cohort (for now): a roster for another cohort, or a new day 1
+    under recorded days, would merge two weeks and re-read week 1's stamps against week 2's
+    dates. Refused before anything is written."""
+    held = f"this database holds cohort '{existing.name}' (day 1 = {existing.start_date})"
+    fresh = "start the new cohort in its own database: add --db PATH (e.g. --db ~/esp-week2.db)"
+    if name is not None and name.strip() != existing.name:
+        raise RosterError(f"{path}: {held}; {fresh}; nothing was imported")
+    if start is not None and start != existing.start_date and _has_records(db):
+        raise RosterError(
+            f"{path}: --start {start}: {held} and days already recorded; moving day 1 would"
+            f" re-date them. {fresh[0].upper()}{fresh[1:]}; nothing was imported"
+        )
+
+
+def _has_records(db: Database) -> bool:
+    for table in ("attendance_events", "notes", "exam_attempts", "tickets"):
+        if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+            return True
+    return False
+
+
 def import_roster(
     db: Database,
     config: Config,
@@ -60,6 +84,8 @@ def import_roster(
             f"{path}: this database holds the demo cohort; import real rosters into your own"
             " database (drop --db / ESP_TUI_DB pointing at the demo)"
         )
+    if existing is not None:
+        _refuse_another_week(db, path, existing, cohort_name, start)
     with db.atomic():
         created = existing is None
         if created or cohort_name or start:
