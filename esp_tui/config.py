@@ -105,6 +105,7 @@ class SheetHeaders(_Strict):
     name: str = "Name"
     email: str = "Email"
     tl: str = "TL"
+    cohort: str = "Cohort"
     attendance: str = "Day {day} Attendance"
     task: str = "{task}"
     caps: str = "CAPs"

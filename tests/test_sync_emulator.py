@@ -178,7 +178,7 @@ def test_hand_edit_becomes_a_conflict_and_is_not_overwritten(seeded_db, config, 
     sync(seeded_db, config, sheet)
     a = ids(seeded_db)[0]
     row = list(rows_by_key(sheet, TRACKER)).index(a) + 2
-    sheet.set_cell(KEY, TRACKER, f"B{row}", "Renamed by HR")
+    sheet.set_cell(KEY, TRACKER, f"C{row}", "Renamed by HR")
     with seeded_db.atomic():
         set_note(seeded_db, a, 1, "a new note still goes through")
     name = next(x.name for x in list_agents(seeded_db) if x.agent_id == a)
@@ -203,11 +203,11 @@ def test_keep_local_overwrites_the_conflicting_cell(seeded_db, config, sheet) ->
     a = ids(seeded_db)[0]
     name = next(x.name for x in list_agents(seeded_db) if x.agent_id == a)
     row = list(rows_by_key(sheet, TRACKER)).index(a) + 2
-    sheet.set_cell(KEY, TRACKER, f"B{row}", "=UPPER(C2)")
+    sheet.set_cell(KEY, TRACKER, f"C{row}", "=UPPER(C2)")
     report = sync(seeded_db, config, sheet, resolve_all="keep-local")
     assert report.resolved == 1 and report.cells_written == 1
     assert rows_by_key(sheet, TRACKER)[a]["Name"] == name
-    assert not sheet.is_formula(KEY, TRACKER, f"B{row}")
+    assert not sheet.is_formula(KEY, TRACKER, f"C{row}")
 
 
 # ----------------------------------------------------------------------------- faults
@@ -350,7 +350,7 @@ def test_notes_that_look_like_formulas_arrive_as_plain_text(seeded_db, config, s
     sync(seeded_db, config, sheet)
     values = sheet.get_values(KEY, TRACKER)
     col = values[0].index("Day 1 Notes")
-    row = next(i for i, r in enumerate(values) if r and r[0] == a)
+    row = next(i for i, r in enumerate(values) if len(r) > 1 and r[1] == a)
     assert values[row][col] == note
     assert not sheet.is_formula(KEY, TRACKER, f"{col_letters(col)}{row + 1}")
 
@@ -358,14 +358,15 @@ def test_notes_that_look_like_formulas_arrive_as_plain_text(seeded_db, config, s
 # ----------------------------------------------------------------------------- layout
 def test_missing_agent_gets_a_new_row_below_other_rows(seeded_db, config, sheet) -> None:
     headers = list(sheet_layout(config, 5).tracker.headers)
-    existing = [headers, ["X1", "Someone else"], [], ["X2", "Another"]]
+    existing = [headers, ["Oct 5", "X1", "Someone else"], [], ["Oct 5", "X2", "Another"]]
     sheet.create_spreadsheet(KEY, {TRACKER: existing})
     init(seeded_db, config, sheet)
     report = sync(seeded_db, config, sheet)
     values = sheet.get_values(KEY, TRACKER)
-    assert values[1][:2] == ["X1", "Someone else"] and values[3][:2] == ["X2", "Another"]
+    assert values[1][:3] == ["Oct 5", "X1", "Someone else"]
+    assert values[3][:3] == ["Oct 5", "X2", "Another"]
     assert report.rows_appended == 24 + 1  # and the demo's red flag
-    assert values[4][0].startswith("D10") and len(values) == 28
+    assert values[4][0] == "Demo cohort" and values[4][1].startswith("D10") and len(values) == 28
 
 
 def test_reordered_columns_and_foreign_columns(seeded_db, config, sheet) -> None:

@@ -376,7 +376,7 @@ def test_a_failure_between_batches_records_nothing_and_the_rerun_sends_only_the_
     assert rest.conflicts == [] and rest.outcome == "written"
     assert 0 < rest.cells_written < total  # only what was missing
     values = sheet.get_values(KEY, TRACKER)
-    ids = [row[0] for row in values[1:]]
+    ids = [row[1] for row in values[1:]]  # columns: Cohort, Agent ID, …
     assert len(ids) == len(set(ids)) == 24
     sheet.reset_log()
     assert sync(seeded_db, config, sheet).cells_written == 0 and sheet.writes == []

@@ -228,36 +228,37 @@ def test_a_row_deleted_between_syncs_comes_back_and_nothing_else_moves(fast_emu,
     a, b = two_tls(tmp_path, cfg, fast_emu)
     before = tracker(fast_emu)[1]
     fast_emu.delete_row(KEY, TRACKER, 3)
-    gone = before[2][0]
+    gone = before[2][1]  # columns: Cohort, Agent ID, …
     report = sync(a if gone.startswith("T01") else b, cfg, fast_emu)
     assert report.rows_appended == 1
     after = tracker(fast_emu)[1]
     assert after[:2] + after[2:-1] == before[:2] + before[3:]  # the others did not move
-    assert after[-1][0] == gone
+    assert after[-1][1] == gone
     assert audit(fast_emu, expected_notes(1, 2)) == (0, 0, 0)
 
 
 def test_a_row_duplicated_by_hand_is_a_listed_problem_not_half_updated(fast_emu, cfg, tmp_path):
     a, _ = two_tls(tmp_path, cfg, fast_emu)
     head, rows = tracker(fast_emu)
-    copy = next(r for r in rows if r[0] == agent_id(1, 2))
-    fast_emu.set_cell(KEY, TRACKER, f"A{len(rows) + 2}", copy[0].lower())  # a PM's copy
+    copy = next(r for r in rows if r[1] == agent_id(1, 2))
+    fast_emu.set_cell(KEY, TRACKER, f"A{len(rows) + 2}", copy[0])  # a PM's copy of the row
+    fast_emu.set_cell(KEY, TRACKER, f"B{len(rows) + 2}", copy[1].lower())
     renote(a, 1, "changed")
     report = sync(a, cfg, fast_emu)
     assert any(f"'{agent_id(1, 2)}' is on more than one row" in p for p in report.problems)
     assert report.to_json()["problems"] == report.problems
     note = head.index("Day 1 Notes")
-    both = [r for r in tracker(fast_emu)[1] if r[0].upper() == agent_id(1, 2)]
+    both = [r for r in tracker(fast_emu)[1] if r[1].upper() == agent_id(1, 2)]
     assert len(both) == 2 and both[0][note] == f"note of {agent_id(1, 2)}"  # untouched
-    others = {r[0]: r[note] for r in tracker(fast_emu)[1] if r[0].startswith("T01")}
+    others = {r[1]: r[note] for r in tracker(fast_emu)[1] if r[1].startswith("T01")}
     assert others[agent_id(1, 3)] == f"changed {agent_id(1, 3)}"
 
 
 def test_an_agent_id_retyped_in_lower_case_gets_no_second_row(fast_emu, cfg, tmp_path):
     a, _ = two_tls(tmp_path, cfg, fast_emu)
     _, rows = tracker(fast_emu)
-    r = next(i for i, row in enumerate(rows) if row[0] == agent_id(1, 4)) + 2
-    fast_emu.set_cell(KEY, TRACKER, f"A{r}", f" {agent_id(1, 4).lower()} ")
+    r = next(i for i, row in enumerate(rows) if row[1] == agent_id(1, 4)) + 2
+    fast_emu.set_cell(KEY, TRACKER, f"B{r}", f" {agent_id(1, 4).lower()} ")
     renote(a, 1, "retyped")
     report = sync(a, cfg, fast_emu)
     assert report.rows_appended == 0 and report.conflicts == []
@@ -334,7 +335,7 @@ def test_every_row_names_its_tl_and_a_pm_sort_by_tl_does_not_break_the_next_sync
         sync(db, c, fast_emu)
     head, rows = tracker(fast_emu)
     tl = head.index("TL")
-    assert {r[0]: r[tl] for r in rows} == {
+    assert {r[1]: r[tl] for r in rows} == {
         agent_id(t, n): f"TL number {t}" for t in (1, 2) for n in range(4)
     }
     fast_emu.sort_rows(KEY, TRACKER, "TL", reverse=True)  # PMs sort and filter by TL
@@ -390,3 +391,95 @@ def test_a_tl_name_that_cannot_be_used_is_refused(tmp_path, typed: str, error: s
     assert tl_name(db) is None
     assert set_tl_name(db, "  Jordan   Reyes ") == "Jordan Reyes" == tl_name(db)
     assert tl_name(db, "From Config") == "From Config"  # [tl] name always wins
+
+
+# --- the sheet keeps every week: rows keyed by (Cohort, Agent ID) ---------------------------
+
+
+def week(tmp_path: Path, cfg: Config, name: str, start: str, ids: list[str], note: str):
+    from datetime import date
+
+    db = connect_db(tmp_path / f"{name.replace(' ', '_')}.db")
+    cohort = cohort_from_config(cfg, name, date.fromisoformat(start))
+    with db.atomic():
+        save_cohort(db, cohort)
+        upsert_agents(db, [Agent(agent_id=i, name=f"Agent {i}", email=f"{i}@example.com")
+                           for i in ids])  # fmt: skip
+        for i in ids:
+            set_note(db, i, 1, f"{note} {i}")
+    return db
+
+
+def rows_of(emu: SheetsEmulator) -> dict[tuple[str, str], dict[str, str]]:
+    head, rows = tracker(emu)
+    return {(r[0], r[1]): dict(zip(head, r, strict=True)) for r in rows}
+
+
+def test_week_2_never_touches_week_1s_rows_and_a_holdover_gets_a_row_per_week(
+    fast_emu, cfg, tmp_path
+):
+    w1 = week(tmp_path, cfg, "Nov 16", "2026-11-16", ["H1", "W1A", "W1B"], "week 1")
+    w2 = week(tmp_path, cfg, "Nov 23", "2026-11-23", ["H1", "W2A"], "week 2")
+    init_sheet(target(fast_emu, cfg), cfg, 5, agents=5)
+    sync(w1, cfg, fast_emu)
+    week1 = {k: v for k, v in rows_of(fast_emu).items() if k[0] == "Nov 16"}
+    assert set(week1) == {("Nov 16", "H1"), ("Nov 16", "W1A"), ("Nov 16", "W1B")}
+    sync(w2, cfg, fast_emu)
+    fast_emu.sort_rows(KEY, TRACKER, "Agent ID")  # a PM mixes the weeks
+    with w2.atomic():
+        set_note(w2, "H1", 1, "week 2 again")
+    report = sync(w2, cfg, fast_emu)
+    assert report.conflicts == [] and report.rows_appended == 0
+    rows = rows_of(fast_emu)
+    assert {k: v for k, v in rows.items() if k[0] == "Nov 16"} == week1  # untouched
+    assert rows[("Nov 23", "H1")]["Day 1 Notes"] == "week 2 again"
+    assert rows[("Nov 16", "H1")]["Day 1 Notes"] == "week 1 H1"
+    assert len(rows) == 5  # the holdover has one row per week, nothing duplicated
+    # week 1 (closed, synced again for a late fix) still finds only its own rows
+    assert sync(w1, cfg, fast_emu).cells_written == 0
+
+
+def test_rows_from_the_one_cohort_version_are_adopted_not_duplicated(fast_emu, cfg, tmp_path):
+    w1 = week(tmp_path, cfg, "Nov 16", "2026-11-16", ["A1", "A2"], "week 1")
+    init_sheet(target(fast_emu, cfg), cfg, 5, agents=2)
+    head = sheet_headers(cfg)
+    # what the one-cohort version wrote: no Cohort cell
+    old = [
+        dict.fromkeys(head, "")
+        | {"Agent ID": a, "Name": f"Agent {a}", "Day 1 Notes": f"week 1 {a}"}
+        for a in ("A1", "A2")
+    ]
+    fast_emu.create_spreadsheet(KEY, {TRACKER: [head] + [[r[h] for h in head] for r in old]})
+    init_sheet(target(fast_emu, cfg), cfg, 5, agents=2)
+    report = sync(w1, cfg, fast_emu)
+    assert report.rows_appended == 0 and report.conflicts == []
+    rows = rows_of(fast_emu)
+    assert set(rows) == {("Nov 16", "A1"), ("Nov 16", "A2")}  # Cohort filled in, same rows
+    w2 = week(tmp_path, cfg, "Nov 23", "2026-11-23", ["A1"], "week 2")
+    assert sync(w2, cfg, fast_emu).rows_appended == 1  # a holdover: its own new row
+    assert rows_of(fast_emu)[("Nov 16", "A1")]["Day 1 Notes"] == "week 1 A1"
+
+
+def sheet_headers(cfg: Config) -> list[str]:
+    from esp_tui.sync.layout import sheet_layout
+
+    return list(sheet_layout(cfg, 5).tracker.headers)
+
+
+def test_two_weeks_red_flag_1_of_a_holdover_are_two_rows(fast_emu, cfg, tmp_path):
+    from storage.flags import add_flag
+
+    dbs = [
+        week(tmp_path, cfg, "Nov 16", "2026-11-16", ["H1"], "w1"),
+        week(tmp_path, cfg, "Nov 23", "2026-11-23", ["H1"], "w2"),
+    ]
+    for db, text in zip(dbs, ("first week's flag", "second week's flag"), strict=True):
+        with db.atomic():
+            add_flag(db, "H1", "conduct", text, EVENING)
+    init_sheet(target(fast_emu, cfg), cfg, 5, agents=1)
+    for db in dbs:
+        sync(db, cfg, fast_emu)
+    values = fast_emu.get_values(KEY, "Red Flags")
+    head = values[0]
+    got = sorted((r[head.index("Cohort")], r[head.index("Details")]) for r in values[1:])
+    assert got == [("Nov 16", "first week's flag"), ("Nov 23", "second week's flag")]

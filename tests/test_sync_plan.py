@@ -107,7 +107,8 @@ def test_a1_range_quotes_every_tab_name() -> None:
 def test_default_layout_puts_notes_far_right_and_one_column_per_task() -> None:
     config = build_config({}, "t")
     tracker = sheet_layout(config, 5).tracker
-    assert tracker.headers[:5] == ("Agent ID", "Name", "Email", "TL", "Day 1 Attendance")
+    assert tracker.headers[:6] == ("Cohort", "Agent ID", "Name", "Email", "TL", "Day 1 Attendance")
+    assert tracker.scope_header == "Cohort"
     assert tracker.headers[-5:] == tuple(f"Day {d} Notes" for d in range(1, 6))
     assert sum(h in tracker.headers for h in (t.label for t in config.tasks)) == len(config.tasks)
 

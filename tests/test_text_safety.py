@@ -499,7 +499,8 @@ def edited_sheet(emu: SheetsEmulator, hostile_db, hostile_config, monkeypatch) -
     assert cohort is not None
     run_sync(hostile_db, hostile_config, cohort, target, now=lambda: EVENING)
     values = emu.get_values(KEY, "ESP Tracker")
-    col, row = values[0].index("Day 1 Notes"), [r[0] for r in values].index("H1") + 1
+    ids = [r[1] if len(r) > 1 else "" for r in values]  # columns: Cohort, Agent ID, …
+    col, row = values[0].index("Day 1 Notes"), ids.index("H1") + 1
     edit = f"PM: {SLASH} {URGENT} {ESC} \x9b\u202e"  # C1 and bidi: json.dumps leaves them raw
     emu.set_cell(KEY, "ESP Tracker", f"{col_letters(col)}{row}", edit)
     return edit

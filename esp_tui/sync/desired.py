@@ -234,4 +234,7 @@ def desired_state(
         tabs[layout.forms[form].title] = DesiredTab(layout.forms[form], rows)
     flags = red_flag_rows(db, config, zone)
     tabs[layout.red_flags.title] = DesiredTab(layout.red_flags, flags)
+    for tab in tabs.values():  # every row says which week's cohort it belongs to
+        for cells in tab.rows.values():
+            cells[config.sheet.headers.cohort] = cohort.name
     return layout, tabs

@@ -186,7 +186,9 @@ def _grid(props: Mapping[str, Any]) -> tuple[int, int]:
     return int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0))
 
 
-def read_grids(target: Target, book: _Book, tabs: list[TabLayout]) -> dict[str, TabGrid]:
+def read_grids(
+    target: Target, book: _Book, tabs: list[TabLayout], scope: str = ""
+) -> dict[str, TabGrid]:
     """ONE values.batchGet of the whole of every tab (formulas as typed, so never mistaken)."""
     existing = book.tabs()
     for tab in tabs:
@@ -204,7 +206,7 @@ def read_grids(target: Target, book: _Book, tabs: list[TabLayout]) -> dict[str, 
     grids: dict[str, TabGrid] = {}
     for tab, vr in zip(tabs, got.get("valueRanges", []), strict=True):
         rows, cols = _grid(existing[tab.title])
-        grids[tab.title] = read_tab(tab, vr.get("values", []), rows, cols)
+        grids[tab.title] = read_tab(tab, vr.get("values", []), rows, cols, scope)
     return grids
 
 
@@ -287,6 +289,7 @@ class Prepared:
     snapshot: Mapping[CellKey, SnapEntry] = field(default_factory=dict)
     resolutions: Mapping[CellKey, Resolution] | None = None
     resolve_all: Choice | None = None
+    scope: str = ""  # the cohort: which rows of the scoped tabs are ours
 
     def replan(self, grids: Mapping[str, TabGrid]) -> Plan:
         return plan_sync(
@@ -318,13 +321,14 @@ def prepare(
     progress(0.15, "opening the spreadsheet")
     book = open_book(target)
     progress(0.35, "reading the sheet")
-    grids = read_grids(target, book, layout.tabs())
+    grids = read_grids(target, book, layout.tabs(), cohort.name)
     progress(0.55, "planning")
     snapshot = load_snapshot(db, grids)
     plan = plan_sync(desired, grids, snapshot, resolutions=resolutions, resolve_all=resolve_all)
     return Prepared(
-        book, layout, desired, plan, now, before, grids, snapshot, resolutions, resolve_all
-    )
+        book, layout, desired, plan, now, before, grids, snapshot, resolutions, resolve_all,
+        cohort.name,
+    )  # fmt: skip
 
 
 def push(
@@ -340,7 +344,7 @@ def push(
         prepared.grids,
         sheet_ids=sheet_ids(book),
         send=lambda batch, what: _send(target, book, batch, what),
-        read=lambda: read_grids(target, book, prepared.layout.tabs()),
+        read=lambda: read_grids(target, book, prepared.layout.tabs(), prepared.scope),
         replan=prepared.replan,
         max_bytes=target.max_batch_bytes,
         progress=progress,

@@ -17,6 +17,7 @@ from esp_tui.domain.forms import FORM_NAMES, form_fields
 TICKET_KEY = "Ticket ID"
 FLAG_KEY = "Flag ID"
 HEADER_SEARCH_ROWS = 10  # a title row or two above the headers is common in shared sheets
+SCOPE_SEP = "\u241f"  # between the scope (cohort) and the key in a scoped row's identity
 # Computed form fields (not typed by the TL, so not in form_fields) that the PMs still want.
 _COMPUTED = {
     "call_certification": [("result", "Result")],
@@ -42,9 +43,11 @@ class LayoutError(ValueError):
 class TabLayout:
     title: str
     key_header: str
-    headers: tuple[str, ...]  # in init order; the key header first
+    headers: tuple[str, ...]  # in init order
     # form tabs: field key -> header (tickets store fields by key)
     field_headers: tuple[tuple[str, str], ...] = ()
+    # the tracker: rows are keyed by (this column, key_header), e.g. (Cohort, Agent ID)
+    scope_header: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,18 +74,21 @@ def task_header(config: Config, label: str) -> str:
 
 def tracker_layout(config: Config, days: int) -> TabLayout:
     h = config.sheet.headers
-    headers = [h.agent_id, h.name, h.email, h.tl]
+    headers = [h.cohort, h.agent_id, h.name, h.email, h.tl]
     headers += [attendance_header(config, d) for d in range(1, days + 1)]
     headers += [task_header(config, t.label) for t in config.tasks]
     headers += [h.caps, h.red_flags]
     headers += [note_header(config, d) for d in range(1, days + 1)]  # far right, per runbook
-    return TabLayout(config.sheet.tracker_tab, h.agent_id, _unique(headers, "tracker"))
+    return TabLayout(
+        config.sheet.tracker_tab, h.agent_id, _unique(headers, "tracker"), scope_header=h.cohort
+    )
 
 
 def form_layout(config: Config, form: str) -> TabLayout:
     pairs = [(f.key, f.label) for f in form_fields(form)] + _COMPUTED.get(form, [])
     h = config.sheet.headers
-    headers = [TICKET_KEY, h.agent_id, h.name, "Submitted", *(label for _, label in pairs)]
+    headers = [TICKET_KEY, h.cohort, h.agent_id, h.name, "Submitted"]
+    headers += [label for _, label in pairs]
     title = getattr(config.sheet.form_tabs, form)
     return TabLayout(title, TICKET_KEY, _unique(headers, title), tuple(pairs))
 
@@ -92,11 +98,14 @@ def sheet_layout(config: Config, days: int) -> SheetLayout:
     tabs += [getattr(config.sheet.form_tabs, f) for f in FORM_NAMES]
     if len(set(tabs)) != len(tabs):
         raise LayoutError(f"config [sheet]: two kinds of rows share one tab name: {tabs}")
-    red = (*RED_FLAG_HEADERS[:1], config.sheet.headers.agent_id, *RED_FLAG_HEADERS[2:])
+    h = config.sheet.headers
+    red = (RED_FLAG_HEADERS[0], h.cohort, h.agent_id, *RED_FLAG_HEADERS[2:])
     return SheetLayout(
         tracker=tracker_layout(config, days),
         forms={f: form_layout(config, f) for f in FORM_NAMES},
-        red_flags=TabLayout(config.sheet.red_flags_tab, FLAG_KEY, red),
+        # flag ids are per database: scoped by cohort like the tracker, so two weeks' flag 1
+        # of a holdover are two rows
+        red_flags=TabLayout(config.sheet.red_flags_tab, FLAG_KEY, red, scope_header=h.cohort),
     )
 
 
@@ -144,6 +153,10 @@ class TabGrid:
     grid_cols: int
     duplicate_keys: list[str] = field(default_factory=list)  # normalised keys on 2+ rows
     key_col: int = 0
+    scope_col: int | None = None  # the Cohort column of a scoped tab (the tracker)
+    scope: str = ""  # the cohort this read is for: `rows` holds only its rows
+    # every keyed row of the tab, whoever's: row_key_norm(key_at(row)) -> row (first one)
+    all_rows: dict[str, int] = field(default_factory=dict)
 
     def get(self, row: int, col: int) -> str:
         if row < len(self.values) and col < len(self.values[row]):
@@ -151,14 +164,32 @@ class TabGrid:
         return ""
 
     def key_at(self, row: int) -> str:
-        """The row key cell of `row` as the sheet spells it ("" past the data)."""
-        return self.get(row, self.key_col).strip()
+        """The row's identity as the sheet spells it ("" past the data): the key cell, and on
+        a scoped tab the scope cell too ("Nov 16␟D1001"), so a verify read can tell week 1's
+        row of a holdover from week 2's."""
+        key = self.get(row, self.key_col).strip()
+        if self.scope_col is None:
+            return key
+        return f"{self.get(row, self.scope_col).strip()}{SCOPE_SEP}{key}" if key else ""
+
+    def expected_key(self, row_key: str) -> str:
+        """What key_at must show for our row `row_key` once our write landed."""
+        return row_key if self.scope_col is None else f"{self.scope}{SCOPE_SEP}{row_key}"
 
 
 def read_tab(
-    layout: TabLayout, values: Sequence[Sequence[Any]], grid_rows: int, grid_cols: int
+    layout: TabLayout,
+    values: Sequence[Sequence[Any]],
+    grid_rows: int,
+    grid_cols: int,
+    scope: str = "",
 ) -> TabGrid:
-    """Map a tab's values onto its layout; LayoutError names the first missing header."""
+    """Map a tab's values onto its layout; LayoutError names the first missing header.
+
+    On a scoped tab (the tracker: rows keyed by Cohort + Agent ID) `rows` holds only the rows
+    of cohort `scope`; rows of other cohorts are never ours to touch. A row with an empty Cohort
+    cell (written before the tracker had the column) is adopted by the first cohort that syncs
+    its Agent ID, unless that cohort already has a row for it."""
     rows = [[cell_text(v) for v in row] for row in values]
     key = norm(layout.key_header)
     header_row = next(
@@ -181,19 +212,41 @@ def read_tab(
             )
         columns[header] = found[norm(header)]
     key_col = columns[layout.key_header]
+    scope_col = columns[layout.scope_header] if layout.scope_header else None
+    mine = row_key_norm(scope)
     by_key: dict[str, int] = {}
+    orphans: dict[str, list[int]] = {}  # no Cohort yet: adoptable
     dupes: list[str] = []
+    every: dict[str, int] = {}
     for r in range(header_row + 1, len(rows)):
         k = row_key_norm(rows[r][key_col]) if key_col < len(rows[r]) else ""
-        if k and k in by_key:
+        if not k:
+            continue
+        owner = ""
+        if scope_col is not None:
+            owner = row_key_norm(rows[r][scope_col]) if scope_col < len(rows[r]) else ""
+            every.setdefault(f"{owner}{SCOPE_SEP}{k}", r)
+            if owner != mine:
+                if not owner:
+                    orphans.setdefault(k, []).append(r)
+                continue
+        else:
+            every.setdefault(k, r)
+        if k in by_key:
             if k not in dupes:
                 dupes.append(k)
-        elif k:
+        else:
             by_key[k] = r
+    for k, where in orphans.items():
+        if k in by_key:
+            continue  # this cohort already has its row: the orphan is not ours
+        if len(where) > 1 and k not in dupes:
+            dupes.append(k)
+        by_key[k] = where[0]
     last = max((i for i, row in enumerate(rows) if any(v != "" for v in row)), default=-1)
     return TabGrid(
         layout.title, header_row, columns, by_key, rows, last, grid_rows, grid_cols, dupes,
-        key_col,
+        key_col, scope_col, scope, every,
     )  # fmt: skip
 
 

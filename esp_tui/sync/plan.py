@@ -191,7 +191,7 @@ def plan_sync(
                     continue
                 _apply(plan, action, key, row, col, value, current, snapshot, base)
                 if action == "write":
-                    plan.row_keys[(tab, row)] = grid.key_at(row)
+                    plan.row_keys[(tab, row)] = grid.expected_key(row_key)
                 if (
                     res is not None
                     and action in ("write", "keep-sheet")

@@ -139,7 +139,7 @@ def misplaced(
         if grid.get(row, col) != w.value:
             continue  # our value moved with its row: nothing landed on another row
         old = before[tab]
-        old_row = old.rows.get(row_key_norm(found)) if found else None
+        old_row = old.all_rows.get(row_key_norm(found)) if found else None
         was = old.get(old_row, col) if old_row is not None else ""
         header = w.key[2]
         if found:
@@ -168,7 +168,7 @@ def settle(strays: dict[CellKey, tuple[str, str]], after: Mapping[str, TabGrid])
             if col is not None and grid.get(row, col) == own:
                 restores.append(CellWrite((tab, "", header), row, col, own))
             continue
-        row = grid.rows.get(row_key)
+        row = grid.all_rows.get(row_key)
         if row is None or col is None or grid.get(row, col) != ours:
             del strays[key]  # restored, deleted, or edited by someone since: not ours to touch
             continue
