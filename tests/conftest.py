@@ -37,6 +37,19 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freeze the text cursor: a blink landing between two frames made snapshot pictures
+    differ under load (a flaky test keeps good work from landing)."""
+    from textual.widgets import Input, TextArea
+
+    def steady(self) -> None:  # type: ignore[no-untyped-def]
+        self._cursor_visible = True
+
+    monkeypatch.setattr(Input, "_toggle_cursor", steady)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", steady)
+
+
 @pytest.fixture
 def config() -> Config:
     return build_config({"cohort": {"timezone": TZ}, "tl": {"name": TL_NAME}}, "test-config")
