@@ -79,19 +79,6 @@ def record_sync(
         return int(cur.lastrowid or 0)
 
 
-def record_snapshot(
-    db: Database,
-    snapshot: Mapping[CellKey, tuple[str, str] | None],
-    *,
-    pushed_at: datetime | None = None,
-    pushed_by: str = "",
-) -> None:
-    """Apply snapshot changes alone, in one transaction: the part of a split write the sheet
-    already accepted, so a failure in a later part still converges on the next run."""
-    with db.atomic():
-        _apply_snapshot(db, snapshot, pushed_at=pushed_at, pushed_by=pushed_by)
-
-
 def _apply_snapshot(
     db: Database,
     snapshot: Mapping[CellKey, tuple[str, str] | None],

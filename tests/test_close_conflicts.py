@@ -15,16 +15,13 @@ from esp_tui.domain.tickets import Ticket
 from esp_tui.screens.close import CloseScreen
 from esp_tui.screens.conflict_detail import ConflictDetail
 from esp_tui.screens.prompts import Confirm
-from esp_tui.sync.engine import connect, init_sheet
 from esp_tui.sync.layout import col_letters
 from storage.agents import get_agent, list_agents
-from storage.attendance import append_event
 from storage.db import connect as connect_db
-from storage.flags import list_flags, mark_notified
 from storage.migrations import MIGRATIONS, latest_version
-from storage.notes import set_note
 from storage.sync import count_runs, last_push, load_snapshot, record_sync
 from storage.tickets import insert_ticket
+from tests.sheet_helpers import ready_day1, use_sheet
 from tests.sheets_emulator import SheetsEmulator, running_emulator
 
 KEY = "conflictkey-0123456789"
@@ -42,23 +39,10 @@ def emu() -> Iterator[SheetsEmulator]:
 
 @pytest.fixture
 def sheet(emu: SheetsEmulator, config, seeded_db, monkeypatch) -> SheetsEmulator:
-    emu.create_spreadsheet(KEY, {"Sheet1": []})
-    emu.clear_faults()
-    env = {"ESP_TUI_SHEETS_ENDPOINT": emu.endpoint, "ESP_TUI_SPREADSHEET": KEY}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    init_sheet(connect(config, env), config, 5)
-    emu.reset_log()
-    return emu
+    return use_sheet(emu, config, monkeypatch, KEY)
 
 
-def ready(db: Database, note: str = "ok") -> None:
-    with db.atomic():
-        for a in list_agents(db):
-            append_event(db, agent_id=a.agent_id, day=1, kind="in", at=AT)
-            set_note(db, a.agent_id, 1, note)
-        for f in list_flags(db):
-            mark_notified(db, f.id, AT)
+ready = ready_day1
 
 
 def cell_of(sheet: SheetsEmulator, agent_id: str, header: str = NOTES) -> str:

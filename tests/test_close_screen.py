@@ -16,14 +16,12 @@ from esp_tui.screens.error_dialog import ErrorDialog
 from esp_tui.screens.flags import FlagsScreen
 from esp_tui.screens.prompts import Confirm
 from esp_tui.screens.ticket_form import TicketFormScreen
-from esp_tui.sync.engine import connect, init_sheet
 from esp_tui.sync.layout import col_letters
 from storage.agents import list_agents
 from storage.attendance import append_event
-from storage.flags import list_flags, mark_notified
-from storage.notes import set_note
 from storage.sync import count_runs
 from storage.tickets import insert_ticket
+from tests.sheet_helpers import ready_day1, use_sheet
 from tests.sheets_emulator import SheetsEmulator, running_emulator
 
 KEY = "closekey-0123456789"
@@ -38,23 +36,10 @@ def emu() -> Iterator[SheetsEmulator]:
 
 @pytest.fixture
 def sheet(emu: SheetsEmulator, config, seeded_db, monkeypatch) -> SheetsEmulator:
-    emu.create_spreadsheet(KEY, {"Sheet1": []})
-    emu.clear_faults()
-    env = {"ESP_TUI_SHEETS_ENDPOINT": emu.endpoint, "ESP_TUI_SPREADSHEET": KEY}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    init_sheet(connect(config, env), config, 5)
-    emu.reset_log()
-    return emu
+    return use_sheet(emu, config, monkeypatch, KEY)
 
 
-def ready(db) -> None:
-    with db.atomic():
-        for a in list_agents(db):
-            append_event(db, agent_id=a.agent_id, day=1, kind="in", at=AT)
-            set_note(db, a.agent_id, 1, "ok")
-        for f in list_flags(db):
-            mark_notified(db, f.id, AT)
+ready = ready_day1
 
 
 def gap_rows(screen: CloseScreen) -> list[tuple[str, str]]:

@@ -502,7 +502,6 @@ async def test_the_roster_shows_a_note_and_a_stamp_the_cli_wrote_meanwhile(
         assert roster.rows["D1003"].note == "written from the CLI"
         assert roster.rows["D1004"].in_time == "09:05"
         assert table.get_row_index("D1003") == row  # nothing jumped
-        roster.watch_other_writers()  # nothing new: no rebuild
     app_db.close()
 
 

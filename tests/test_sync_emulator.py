@@ -29,6 +29,7 @@ from storage.progress import add_attempt, set_status
 from storage.sync import count_runs, load_snapshot
 from storage.tickets import insert_ticket
 from tests.conftest import DAY1, TZ
+from tests.sheet_helpers import write_sheet_config
 from tests.sheets_emulator import SheetsEmulator, running_emulator
 
 KEY = "tracker-0123456789"
@@ -281,12 +282,7 @@ def test_failure_past_the_retry_bound_records_nothing_and_next_run_converges(
     assert {k for k in load_snapshot(seeded_db) if k[0] == TRACKER} == pushed
 
 
-def write_config(tmp_path: Path, **sheet: Any) -> Path:
-    lines = ["[cohort]", f'timezone = "{TZ}"', "[sheet]"]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in sheet.items()]
-    path = tmp_path / "config.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+write_config = write_sheet_config
 
 
 def cli(db_path: Path, cfg: Path, emu: SheetsEmulator, *args: str) -> int:

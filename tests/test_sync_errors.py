@@ -66,7 +66,7 @@ from storage.flags import add_flag
 from storage.notes import get_note, set_note
 from storage.sync import count_runs, load_snapshot
 from storage.tickets import insert_ticket
-from tests.conftest import TZ
+from tests.sheet_helpers import write_sheet_config
 from tests.sheets_emulator import CELL_LIMIT_MESSAGE, SheetsEmulator, running_emulator
 
 KEY = "errors-0123456789"
@@ -111,12 +111,7 @@ def sync(db, config: Config, emu: SheetsEmulator, **kw: Any) -> SyncReport:
     return run_sync(db, config, cohort, target(emu, config), now=lambda: EVENING, **kw)
 
 
-def write_config(tmp_path: Path, **sheet: Any) -> Path:
-    lines = ["[cohort]", f'timezone = "{TZ}"', "[sheet]"]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in sheet.items()]
-    path = tmp_path / "config.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+write_config = write_sheet_config
 
 
 def snapshot_and_runs(db) -> tuple[dict, int]:
@@ -541,33 +536,20 @@ def test_describe_gives_one_line_and_a_class_for_every_error(exc, code, words) -
 def test_the_sync_service_maps_every_exception_to_sync_failed(seeded_db, config, emu):
     cohort = get_cohort(seeded_db)
     assert cohort is not None
+
+    def dry_run() -> None:
+        sync_day(
+            seeded_db, None, config, cohort, env_of(emu), now=lambda: EVENING, dry_run=True,
+            resolutions={}, progress=lambda f, s: None,
+        )  # fmt: skip
+
     emu.create_spreadsheet(KEY, {"Sheet1": []})  # no tabs yet: a layout error
     with pytest.raises(SyncFailed, match="run `esp-tui sheet init`") as info:
-        sync_day(
-            seeded_db,
-            None,
-            config,
-            cohort,
-            env_of(emu),
-            now=lambda: EVENING,
-            dry_run=True,
-            resolutions={},
-            progress=lambda f, s: None,
-        )
+        dry_run()
     assert not info.value.bad_input
     long_note(seeded_db)
     with pytest.raises(SyncFailed, match="Day 1 Notes") as info:
-        sync_day(
-            seeded_db,
-            None,
-            config,
-            cohort,
-            env_of(emu),
-            now=lambda: EVENING,
-            dry_run=True,
-            resolutions={},
-            progress=lambda f, s: None,
-        )
+        dry_run()
     assert info.value.bad_input
 
 

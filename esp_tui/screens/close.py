@@ -369,11 +369,10 @@ class CloseScreen(Screen[None]):
         """List the sync's conflicts, the cursor kept on the same conflict. A choice made
         against a sheet value that has changed since is dropped (decide again); a choice still
         waiting for its sync stays listed (a dry run plans it away)."""
+        from esp_tui.services.sync import still_valid
+
         listed = {c.key for c in conflicts}
-        for c in conflicts:
-            res = self.resolutions.get(c.key)
-            if res is not None and res.sheet_value != c.sheet:
-                del self.resolutions[c.key]
+        self.resolutions = still_valid(self.resolutions, conflicts)
         pending = [c for c in self.conflicts if c.key in self.resolutions and c.key not in listed]
         selected = self.selected_conflict()
         self.conflicts = [*conflicts, *pending]
@@ -498,12 +497,9 @@ class CloseScreen(Screen[None]):
         """Before a sync that writes a resolved "keep ours" over a PM's edit: ask, listing the
         cells. True when it asked (yes goes on with the sync, no syncs nothing)."""
         from esp_tui.screens.prompts import Confirm
+        from esp_tui.services.sync import overwrites_pm_edits
 
-        ours = [
-            c
-            for c in self.conflicts
-            if (res := self.resolutions.get(c.key)) is not None and res.choice == "keep-local"
-        ]
+        ours = overwrites_pm_edits(self.conflicts, self.resolutions)
         if not ours:
             return False
         n = len(ours)

@@ -6,7 +6,7 @@ running the three-way sync all happen here. Google libraries load on first call,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from esp_tui.domain.models import Cohort
 
 if TYPE_CHECKING:
     from esp_tui.sync.engine import SyncReport
-    from esp_tui.sync.plan import CellKey, Resolution
+    from esp_tui.sync.plan import CellKey, Conflict, Resolution
 
 
 class SyncFailed(RuntimeError):
@@ -37,6 +37,29 @@ def describe_error(exc: BaseException) -> str:
     from esp_tui.sync.errors import describe
 
     return describe(exc).message
+
+
+def still_valid(
+    resolutions: Mapping[CellKey, Resolution], conflicts: Iterable[Conflict]
+) -> dict[CellKey, Resolution]:
+    """The TL's choices that still apply: one made against a sheet value that has changed
+    since is dropped (the TL decides again on what the sheet says now)."""
+    shown = {c.key: c.sheet for c in conflicts}
+    return {
+        k: r for k, r in resolutions.items() if k not in shown or r.sheet_value == shown[k]
+    }
+
+
+def overwrites_pm_edits(
+    conflicts: Iterable[Conflict], resolutions: Mapping[CellKey, Resolution]
+) -> list[Conflict]:
+    """The conflicts the next sync would overwrite with ours (resolved keep-local): a PM's
+    edit is lost unless the TL confirms."""
+    return [
+        c
+        for c in conflicts
+        if (r := resolutions.get(c.key)) is not None and r.choice == "keep-local"
+    ]
 
 
 def keep(choice: str, sheet_value: str) -> Resolution:

@@ -230,7 +230,6 @@ class SyncReport:
     conflicts: list[Conflict]
     skipped: int = 0
     resolved: int = 0
-    grew: dict[str, int] = field(default_factory=dict)
     finished_at: datetime | None = None
     batches: int = 0  # batchUpdate requests the write took (would take, in a dry run)
     warnings: list[str] = field(default_factory=list)  # e.g. a failed backup after the sync
