@@ -153,18 +153,20 @@ class EspApp(App[None]):
         default_namespace: DOMNode | None = None,
         namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
+        from storage.cohort import CohortClosed
         from storage.db import DatabaseBusy
 
         try:
             return await super().run_action(action, default_namespace, namespaces)
-        except DatabaseBusy as error:
+        except (DatabaseBusy, CohortClosed) as error:
             self._busy(error)
             return True
 
     def _handle_exception(self, error: Exception) -> None:
+        from storage.cohort import CohortClosed
         from storage.db import DatabaseBusy
 
-        if isinstance(error, DatabaseBusy):
+        if isinstance(error, (DatabaseBusy, CohortClosed)):
             self._busy(error)
             return
         super()._handle_exception(error)

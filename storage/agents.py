@@ -1,4 +1,5 @@
-"""Agents: the roster."""
+"""Agents: the roster. An agent (a person, by agent id) belongs to cohorts through
+`cohort_agents`; every function here reads or writes the connection's cohort."""
 
 from __future__ import annotations
 
@@ -6,50 +7,98 @@ from sqlite_utils import Database
 
 from esp_tui.domain.models import Agent, ImportCounts
 from storage.clock import to_text, utcnow
+from storage.cohort import read_id, write_id
 
 _FIELDS = ("name", "email", "team")
 
 
-def list_agents(db: Database, *, include_inactive: bool = False) -> list[Agent]:
-    where = "" if include_inactive else "WHERE active = 1"
-    rows = db.execute(
-        f"SELECT agent_id, name, email, team, active FROM agents {where} ORDER BY name, agent_id"
-    ).fetchall()
-    return [Agent(agent_id=r[0], name=r[1], email=r[2], team=r[3], active=bool(r[4])) for r in rows]
+_SELECT = (
+    "SELECT a.agent_id, a.name, a.email, a.team, m.active FROM agents a"
+    " JOIN cohort_agents m ON m.agent_id = a.agent_id AND m.cohort_id = ?"
+)
 
 
-def get_agent(db: Database, agent_id: str) -> Agent | None:
-    r = db.execute(
-        "SELECT agent_id, name, email, team, active FROM agents WHERE agent_id = ?", [agent_id]
-    ).fetchone()
-    if r is None:
-        return None
+def _agent(r: tuple) -> Agent:
     return Agent(agent_id=r[0], name=r[1], email=r[2], team=r[3], active=bool(r[4]))
 
 
+def list_agents(db: Database, *, include_inactive: bool = False) -> list[Agent]:
+    """The cohort's roster, by name."""
+    where = "" if include_inactive else " WHERE m.active = 1"
+    rows = db.execute(f"{_SELECT}{where} ORDER BY a.name, a.agent_id", [read_id(db)]).fetchall()
+    return [_agent(r) for r in rows]
+
+
+def get_agent(db: Database, agent_id: str) -> Agent | None:
+    """The agent, if they belong to the cohort."""
+    r = db.execute(f"{_SELECT} WHERE a.agent_id = ?", [read_id(db), agent_id]).fetchone()
+    return _agent(r) if r else None
+
+
 def agent_ids(db: Database) -> set[str]:
-    return {r[0] for r in db.execute("SELECT agent_id FROM agents").fetchall()}
+    rows = db.execute(
+        "SELECT agent_id FROM cohort_agents WHERE cohort_id = ?", [read_id(db)]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _person(db: Database, agent_id: str) -> Agent | None:
+    """The agent as a person, whichever cohorts they belong to."""
+    r = db.execute(
+        "SELECT agent_id, name, email, team, 1 FROM agents WHERE agent_id = ?", [agent_id]
+    ).fetchone()
+    return _agent(r) if r else None
+
+
+def join_cohort(
+    db: Database, agent_id: str, *, carried_from: int | None = None, now: str | None = None
+) -> bool:
+    """Make the (existing) agent an active member of the cohort; True when they were not a
+    member before. Call inside db.atomic()."""
+    cid = write_id(db)
+    cur = db.execute(
+        "INSERT INTO cohort_agents (cohort_id, agent_id, active, joined_at, carried_from)"
+        " VALUES (?, ?, 1, ?, ?) ON CONFLICT(cohort_id, agent_id) DO UPDATE SET active = 1"
+        " WHERE cohort_agents.active = 0",
+        [cid, agent_id, now or to_text(utcnow()), carried_from],
+    )
+    return cur.rowcount == 1
 
 
 def upsert_agents(db: Database, agents: list[Agent]) -> ImportCounts:
-    """Add new agents, update changed ones, leave the rest. Call inside db.atomic()."""
-    existing = {a.agent_id: a for a in list_agents(db, include_inactive=True)}
+    """Add new agents to the cohort, update changed ones, leave the rest. An agent id already
+    known from another cohort is the same person: their details are updated and they join this
+    cohort. Call inside db.atomic()."""
+    cid = write_id(db)
+    members = {a.agent_id: a for a in list_agents(db, include_inactive=True)}
     counts = ImportCounts()
     now = to_text(utcnow())
     for a in agents:
-        old = existing.get(a.agent_id)
-        if old is None:
+        member = members.get(a.agent_id)
+        person = member or _person(db, a.agent_id)
+        if person is None:
             db.execute(
                 "INSERT INTO agents (agent_id, name, email, team, active, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, 1, ?, ?)",
                 [a.agent_id, a.name, a.email, a.team, now, now],
             )
-            counts.added += 1
-        elif any(getattr(old, f) != getattr(a, f) for f in _FIELDS) or not old.active:
+        elif any(getattr(person, f) != getattr(a, f) for f in _FIELDS):
             db.execute(
-                "UPDATE agents SET name = ?, email = ?, team = ?, active = 1, updated_at = ?"
+                "UPDATE agents SET name = ?, email = ?, team = ?, updated_at = ?"
                 " WHERE agent_id = ?",
                 [a.name, a.email, a.team, now, a.agent_id],
+            )
+        if member is None:
+            db.execute(
+                "INSERT INTO cohort_agents (cohort_id, agent_id, active, joined_at)"
+                " VALUES (?, ?, 1, ?)",
+                [cid, a.agent_id, now],
+            )
+            counts.added += 1
+        elif not member.active or any(getattr(member, f) != getattr(a, f) for f in _FIELDS):
+            db.execute(
+                "UPDATE cohort_agents SET active = 1 WHERE cohort_id = ? AND agent_id = ?",
+                [cid, a.agent_id],
             )
             counts.updated += 1
         else:

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from esp_tui.domain.attendance import AttendanceEvent
 from storage.clock import from_text, to_text, utcnow
+from storage.cohort import read_id, require_open, write_id
 
 _COLUMNS = "id, agent_id, day, kind, at, absence_kind, undoes, created_at"
 
@@ -40,7 +41,9 @@ def append_event(
     """Append one event and return it. Call inside db.atomic().
 
     The model is built first, so an inconsistent event is refused before anything is written.
+    A closed cohort's attendance is read-only (CohortClosed).
     """
+    require_open(db)
     created = utcnow()
     probe = AttendanceEvent(
         id=0,
@@ -54,9 +57,10 @@ def append_event(
     )
     cur = db.execute(
         "INSERT INTO attendance_events"
-        " (agent_id, day, kind, at, absence_kind, undoes, entered_by, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " (cohort_id, agent_id, day, kind, at, absence_kind, undoes, entered_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
+            write_id(db),
             agent_id,
             day,
             kind,
@@ -86,7 +90,9 @@ def get_events(db: Database, event_ids: Iterable[int]) -> list[AttendanceEvent]:
         return []
     marks = ",".join("?" * len(ids))
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM attendance_events WHERE id IN ({marks}) ORDER BY id", ids
+        f"SELECT {_COLUMNS} FROM attendance_events WHERE cohort_id = ? AND id IN ({marks})"
+        " ORDER BY id",
+        [read_id(db), *ids],
     ).fetchall()
     found = [_event(r) for r in rows]
     missing = set(ids) - {e.id for e in found}
@@ -101,8 +107,8 @@ def events_for_agent(db: Database, agent_id: str, days: Iterable[int]) -> list[A
     marks = ",".join("?" * len(day_list))
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM attendance_events"
-        f" WHERE day IN ({marks}) AND agent_id = ? ORDER BY id",
-        [*day_list, agent_id],
+        f" WHERE cohort_id = ? AND day IN ({marks}) AND agent_id = ? ORDER BY id",
+        [read_id(db), *day_list, agent_id],
     ).fetchall()
     return [_event(r) for r in rows]
 
@@ -110,16 +116,21 @@ def events_for_agent(db: Database, agent_id: str, days: Iterable[int]) -> list[A
 def events_for_day(db: Database, day: int) -> list[AttendanceEvent]:
     """Every agent's events on one day, in id order."""
     rows = db.execute(
-        f"SELECT {_COLUMNS} FROM attendance_events WHERE day = ? ORDER BY id", [day]
+        f"SELECT {_COLUMNS} FROM attendance_events WHERE cohort_id = ? AND day = ? ORDER BY id",
+        [read_id(db), day],
     ).fetchall()
     return [_event(r) for r in rows]
 
 
 def all_events(db: Database) -> list[AttendanceEvent]:
     """Every event of the cohort, in id order."""
-    rows = db.execute(f"SELECT {_COLUMNS} FROM attendance_events ORDER BY id").fetchall()
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM attendance_events WHERE cohort_id = ? ORDER BY id", [read_id(db)]
+    ).fetchall()
     return [_event(r) for r in rows]
 
 
 def event_count(db: Database) -> int:
-    return db.execute("SELECT count(*) FROM attendance_events").fetchone()[0]
+    return db.execute(
+        "SELECT count(*) FROM attendance_events WHERE cohort_id = ?", [read_id(db)]
+    ).fetchone()[0]

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from esp_tui.domain.progress import CapLevel, RedFlagKind
 from storage.clock import from_text, to_text
+from storage.cohort import read_id, write_id
 
 
 class Cap(BaseModel):
@@ -73,24 +74,30 @@ def add_cap(
 ) -> Cap:
     """Record a CAP. Call inside db.atomic()."""
     cur = db.execute(
-        "INSERT INTO caps (agent_id, level, reason, created_at, day) VALUES (?, ?, ?, ?, ?)",
-        [agent_id, level, reason, to_text(at), day],
+        "INSERT INTO caps (cohort_id, agent_id, level, reason, created_at, day)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [write_id(db), agent_id, level, reason, to_text(at), day],
     )
     return get_cap(db, cur.lastrowid)  # type: ignore[return-value]
 
 
 def get_cap(db: Database, cap_id: int) -> Cap | None:
-    r = db.execute(f"SELECT {_CAP_COLS} FROM caps WHERE id = ?", [cap_id]).fetchone()
+    r = db.execute(
+        f"SELECT {_CAP_COLS} FROM caps WHERE cohort_id = ? AND id = ?", [read_id(db), cap_id]
+    ).fetchone()
     return _cap(r) if r else None
 
 
 def list_caps(db: Database, agent_id: str | None = None) -> list[Cap]:
     """CAPs oldest first, for one agent or all."""
     if agent_id is None:
-        rows = db.execute(f"SELECT {_CAP_COLS} FROM caps ORDER BY id").fetchall()
+        rows = db.execute(
+            f"SELECT {_CAP_COLS} FROM caps WHERE cohort_id = ? ORDER BY id", [read_id(db)]
+        ).fetchall()
     else:
         rows = db.execute(
-            f"SELECT {_CAP_COLS} FROM caps WHERE agent_id = ? ORDER BY id", [agent_id]
+            f"SELECT {_CAP_COLS} FROM caps WHERE cohort_id = ? AND agent_id = ? ORDER BY id",
+            [read_id(db), agent_id],
         ).fetchall()
     return [_cap(r) for r in rows]
 
@@ -101,24 +108,31 @@ def list_caps(db: Database, agent_id: str | None = None) -> list[Cap]:
 def add_flag(db: Database, agent_id: str, kind: RedFlagKind, text: str, at: datetime) -> RedFlag:
     """Record a red flag (not yet notified). Call inside db.atomic()."""
     cur = db.execute(
-        "INSERT INTO red_flags (agent_id, kind, text, raised_at) VALUES (?, ?, ?, ?)",
-        [agent_id, kind, text, to_text(at)],
+        "INSERT INTO red_flags (cohort_id, agent_id, kind, text, raised_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [write_id(db), agent_id, kind, text, to_text(at)],
     )
     return get_flag(db, cur.lastrowid)  # type: ignore[arg-type,return-value]
 
 
 def get_flag(db: Database, flag_id: int) -> RedFlag | None:
-    r = db.execute(f"SELECT {_FLAG_COLS} FROM red_flags WHERE id = ?", [flag_id]).fetchone()
+    r = db.execute(
+        f"SELECT {_FLAG_COLS} FROM red_flags WHERE cohort_id = ? AND id = ?",
+        [read_id(db), flag_id],
+    ).fetchone()
     return _flag(r) if r else None
 
 
 def list_flags(db: Database, agent_id: str | None = None) -> list[RedFlag]:
     """Red flags oldest first, for one agent or all."""
     if agent_id is None:
-        rows = db.execute(f"SELECT {_FLAG_COLS} FROM red_flags ORDER BY id").fetchall()
+        rows = db.execute(
+            f"SELECT {_FLAG_COLS} FROM red_flags WHERE cohort_id = ? ORDER BY id", [read_id(db)]
+        ).fetchall()
     else:
         rows = db.execute(
-            f"SELECT {_FLAG_COLS} FROM red_flags WHERE agent_id = ? ORDER BY id", [agent_id]
+            f"SELECT {_FLAG_COLS} FROM red_flags WHERE cohort_id = ? AND agent_id = ? ORDER BY id",
+            [read_id(db), agent_id],
         ).fetchall()
     return [_flag(r) for r in rows]
 
@@ -127,7 +141,8 @@ def unnotified_flags(db: Database) -> list[RedFlag]:
     """Open flags no PM has been told about yet."""
     rows = db.execute(
         f"SELECT {_FLAG_COLS} FROM red_flags"
-        " WHERE pm_notified_at IS NULL AND resolved_at IS NULL ORDER BY id"
+        " WHERE cohort_id = ? AND pm_notified_at IS NULL AND resolved_at IS NULL ORDER BY id",
+        [read_id(db)],
     ).fetchall()
     return [_flag(r) for r in rows]
 
@@ -135,13 +150,15 @@ def unnotified_flags(db: Database) -> list[RedFlag]:
 def mark_notified(db: Database, flag_id: int, at: datetime) -> None:
     """Record when the PM was told (the first time only). Call inside db.atomic()."""
     db.execute(
-        "UPDATE red_flags SET pm_notified_at = ? WHERE id = ? AND pm_notified_at IS NULL",
-        [to_text(at), flag_id],
+        "UPDATE red_flags SET pm_notified_at = ?"
+        " WHERE cohort_id = ? AND id = ? AND pm_notified_at IS NULL",
+        [to_text(at), write_id(db), flag_id],
     )
 
 
 def mark_resolved(db: Database, flag_id: int, at: datetime) -> None:
     db.execute(
-        "UPDATE red_flags SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
-        [to_text(at), flag_id],
+        "UPDATE red_flags SET resolved_at = ?"
+        " WHERE cohort_id = ? AND id = ? AND resolved_at IS NULL",
+        [to_text(at), write_id(db), flag_id],
     )

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from esp_tui.domain.progress import TaskState
 from esp_tui.domain.tasks import TaskStatus
 from storage.clock import from_text, to_text
+from storage.cohort import read_id, write_id
 
 
 class ExamAttempt(BaseModel):
@@ -47,17 +48,18 @@ def set_status(
 ) -> None:
     """Upsert the agent's status for a task. Call inside db.atomic()."""
     db.execute(
-        "INSERT INTO task_progress (agent_id, task_key, status, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(agent_id, task_key) DO UPDATE SET status = excluded.status,"
+        "INSERT INTO task_progress (cohort_id, agent_id, task_key, status, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(cohort_id, agent_id, task_key) DO UPDATE SET status = excluded.status,"
         " updated_at = excluded.updated_at",
-        [agent_id, task_key, status, to_text(at)],
+        [write_id(db), agent_id, task_key, status, to_text(at)],
     )
 
 
 def get_status(db: Database, agent_id: str, task_key: str) -> TaskStatus:
     r = db.execute(
-        "SELECT status FROM task_progress WHERE agent_id = ? AND task_key = ?",
-        [agent_id, task_key],
+        "SELECT status FROM task_progress WHERE cohort_id = ? AND agent_id = ? AND task_key = ?",
+        [read_id(db), agent_id, task_key],
     ).fetchone()
     return r[0] if r else "not_started"
 
@@ -71,15 +73,16 @@ def add_attempt(
     at: datetime,
 ) -> ExamAttempt:
     """Append the next attempt (attempt_no = previous + 1). Call inside db.atomic()."""
+    cid = write_id(db)
     r = db.execute(
         "SELECT COALESCE(MAX(attempt_no), 0) FROM exam_attempts"
-        " WHERE agent_id = ? AND task_key = ?",
-        [agent_id, task_key],
+        " WHERE cohort_id = ? AND agent_id = ? AND task_key = ?",
+        [cid, agent_id, task_key],
     ).fetchone()
     cur = db.execute(
-        "INSERT INTO exam_attempts (agent_id, task_key, attempt_no, score, passed, at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [agent_id, task_key, r[0] + 1, score, int(passed), to_text(at)],
+        "INSERT INTO exam_attempts (cohort_id, agent_id, task_key, attempt_no, score, passed, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [cid, agent_id, task_key, r[0] + 1, score, int(passed), to_text(at)],
     )
     row = db.execute(
         f"SELECT {_ATTEMPT_COLS} FROM exam_attempts WHERE id = ?", [cur.lastrowid]
@@ -91,14 +94,14 @@ def list_attempts(
     db: Database, agent_id: str | None = None, task_key: str | None = None
 ) -> list[ExamAttempt]:
     """Attempts in order, optionally for one agent and/or one task."""
-    where, args = [], []
+    where, args = ["cohort_id = ?"], [read_id(db)]
     if agent_id is not None:
         where.append("agent_id = ?")
         args.append(agent_id)
     if task_key is not None:
         where.append("task_key = ?")
         args.append(task_key)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    clause = f"WHERE {' AND '.join(where)}"
     rows = db.execute(
         f"SELECT {_ATTEMPT_COLS} FROM exam_attempts {clause} ORDER BY agent_id, task_key,"
         " attempt_no",
@@ -110,15 +113,16 @@ def list_attempts(
 def failed_count(db: Database, agent_id: str, task_key: str) -> int:
     """Failed attempts, counted from the attempts themselves (not inferred from the status)."""
     r = db.execute(
-        "SELECT COUNT(*) FROM exam_attempts WHERE agent_id = ? AND task_key = ? AND passed = 0",
-        [agent_id, task_key],
+        "SELECT COUNT(*) FROM exam_attempts"
+        " WHERE cohort_id = ? AND agent_id = ? AND task_key = ? AND passed = 0",
+        [read_id(db), agent_id, task_key],
     ).fetchone()
     return r[0]
 
 
 def _states(db: Database, agent_id: str | None) -> dict[str, dict[str, TaskState]]:
-    where = "WHERE agent_id = ?" if agent_id is not None else ""
-    args = [agent_id] if agent_id is not None else []
+    where = "WHERE cohort_id = ?" + (" AND agent_id = ?" if agent_id is not None else "")
+    args: list[object] = [read_id(db)] + ([agent_id] if agent_id is not None else [])
     out: dict[str, dict[str, dict]] = {}
     for aid, key, status in db.execute(
         f"SELECT agent_id, task_key, status FROM task_progress {where}", args
@@ -127,7 +131,8 @@ def _states(db: Database, agent_id: str | None) -> dict[str, dict[str, TaskState
     # Attempt count and the latest non-null score, per agent and task.
     for aid, key, n, last in db.execute(
         "SELECT agent_id, task_key, COUNT(*),"
-        " (SELECT b.score FROM exam_attempts b WHERE b.agent_id = a.agent_id"
+        " (SELECT b.score FROM exam_attempts b WHERE b.cohort_id = a.cohort_id"
+        "  AND b.agent_id = a.agent_id"
         "  AND b.task_key = a.task_key AND b.score IS NOT NULL"
         "  ORDER BY b.attempt_no DESC LIMIT 1)"
         f" FROM exam_attempts a {where} GROUP BY agent_id, task_key",

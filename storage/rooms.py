@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from esp_tui.domain.rooms import Room, RoomMove, TlStatus
 from storage.clock import from_text, to_text
+from storage.cohort import read_id, write_id
 
 _ROOM_COLS = "id, name, purpose, meet_link, certifier, opened_at, closed_at"
 
@@ -26,18 +27,26 @@ def _room(r: tuple[Any, ...]) -> Room:
 
 
 def list_rooms(db: Database, *, include_closed: bool = False) -> list[Room]:
-    where = "" if include_closed else "WHERE closed_at IS NULL"
-    rows = db.execute(f"SELECT {_ROOM_COLS} FROM side_meets {where} ORDER BY id").fetchall()
+    where = "" if include_closed else " AND closed_at IS NULL"
+    rows = db.execute(
+        f"SELECT {_ROOM_COLS} FROM side_meets WHERE cohort_id = ?{where} ORDER BY id",
+        [read_id(db)],
+    ).fetchall()
     return [_room(r) for r in rows]
 
 
 def get_room(db: Database, room_id: int) -> Room | None:
-    r = db.execute(f"SELECT {_ROOM_COLS} FROM side_meets WHERE id = ?", [room_id]).fetchone()
+    r = db.execute(
+        f"SELECT {_ROOM_COLS} FROM side_meets WHERE cohort_id = ? AND id = ?",
+        [read_id(db), room_id],
+    ).fetchone()
     return _room(r) if r else None
 
 
 def count_rooms(db: Database) -> int:
-    return db.execute("SELECT COUNT(*) FROM side_meets").fetchone()[0]
+    return db.execute(
+        "SELECT COUNT(*) FROM side_meets WHERE cohort_id = ?", [read_id(db)]
+    ).fetchone()[0]
 
 
 def insert_room(
@@ -45,31 +54,35 @@ def insert_room(
 ) -> int:
     """Call inside db.atomic(); returns the new room's id."""
     cur = db.execute(
-        "INSERT INTO side_meets (name, purpose, meet_link, certifier, opened_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [name, purpose, meet_link, certifier, to_text(at)],
+        "INSERT INTO side_meets (cohort_id, name, purpose, meet_link, certifier, opened_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [write_id(db), name, purpose, meet_link, certifier, to_text(at)],
     )
     return int(cur.lastrowid)
 
 
 def close_room(db: Database, room_id: int, at: datetime) -> None:
     """Call inside db.atomic()."""
-    db.execute("UPDATE side_meets SET closed_at = ? WHERE id = ?", [to_text(at), room_id])
+    db.execute(
+        "UPDATE side_meets SET closed_at = ? WHERE cohort_id = ? AND id = ?",
+        [to_text(at), write_id(db), room_id],
+    )
 
 
 def insert_move(db: Database, agent_id: str, room_id: int | None, at: datetime) -> None:
     """Call inside db.atomic()."""
     db.execute(
-        "INSERT INTO room_moves (agent_id, room_id, at) VALUES (?, ?, ?)",
-        [agent_id, room_id, to_text(at)],
+        "INSERT INTO room_moves (cohort_id, agent_id, room_id, at) VALUES (?, ?, ?, ?)",
+        [write_id(db), agent_id, room_id, to_text(at)],
     )
 
 
 def list_moves(db: Database, *, agent_id: str | None = None) -> list[RoomMove]:
     """In the order they were made."""
-    where, params = ("WHERE agent_id = ?", [agent_id]) if agent_id else ("", [])
+    where, params = (" AND agent_id = ?", [agent_id]) if agent_id else ("", [])
     rows = db.execute(
-        f"SELECT agent_id, room_id, at FROM room_moves {where} ORDER BY id", params
+        f"SELECT agent_id, room_id, at FROM room_moves WHERE cohort_id = ?{where} ORDER BY id",
+        [read_id(db), *params],
     ).fetchall()
     return [RoomMove(agent_id=r[0], room_id=r[1], at=from_text(r[2])) for r in rows]
 
@@ -78,8 +91,9 @@ def current_room_ids(db: Database) -> dict[str, int]:
     """agent_id -> room id for the agents whose latest move put them in a room."""
     rows = db.execute(
         "SELECT m.agent_id, m.room_id FROM room_moves m"
-        " JOIN (SELECT agent_id, MAX(id) AS id FROM room_moves GROUP BY agent_id) last"
-        " ON last.id = m.id WHERE m.room_id IS NOT NULL"
+        " JOIN (SELECT agent_id, MAX(id) AS id FROM room_moves WHERE cohort_id = ?"
+        " GROUP BY agent_id) last ON last.id = m.id WHERE m.room_id IS NOT NULL",
+        [read_id(db)],
     ).fetchall()
     return {r[0]: r[1] for r in rows}
 

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from sqlite_utils import Database
 
 from storage.clock import from_text, to_text
+from storage.cohort import read_id, write_id
 
 CellKey = tuple[str, str, str]  # (sheet tab, row key, column header)
 
@@ -36,12 +37,13 @@ class SyncRun(NamedTuple):
 
 
 def load_snapshot(db: Database, sheets: Iterable[str] | None = None) -> dict[CellKey, SnapEntry]:
-    """Every snapshot cell, or only those of the given tabs."""
-    sql = "SELECT sheet, row_key, header, value, local FROM sync_snapshot"
-    params: list[str] = []
+    """The cohort's snapshot cells, all or only those of the given tabs."""
+    sql = "SELECT sheet, row_key, header, value, local FROM sync_snapshot WHERE cohort_id = ?"
+    params: list[object] = [read_id(db)]
     if sheets is not None:
-        params = sorted(set(sheets))
-        sql += f" WHERE sheet IN ({', '.join('?' for _ in params)})"
+        tabs = sorted(set(sheets))
+        params += tabs
+        sql += f" AND sheet IN ({', '.join('?' for _ in tabs)})"
     return {(r[0], r[1], r[2]): SnapEntry(r[3], r[4]) for r in db.execute(sql, params).fetchall()}
 
 
@@ -64,9 +66,10 @@ def record_sync(
     with db.atomic():
         _apply_snapshot(db, snapshot, pushed_at=finished_at, pushed_by=pushed_by)
         cur = db.execute(
-            "INSERT INTO sync_runs (started_at, finished_at, outcome, requests, cells_written,"
-            " rows_appended, conflicts_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sync_runs (cohort_id, started_at, finished_at, outcome, requests,"
+            " cells_written, rows_appended, conflicts_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
+                write_id(db),
                 to_text(started_at),
                 to_text(finished_at),
                 outcome,
@@ -90,16 +93,18 @@ def _apply_snapshot(
     `pushed_at` is given, also who pushed it and when. Otherwise (a keep-sheet choice) the last
     push is kept as it was."""
     at = to_text(pushed_at) if pushed_at is not None else None
+    cid = write_id(db)
     upserts = [
-        (*k, e[0], e[1], *((at, pushed_by) if at and e[0] == e[1] else (None, None)))
+        (cid, *k, e[0], e[1], *((at, pushed_by) if at and e[0] == e[1] else (None, None)))
         for k, e in snapshot.items()
         if e is not None
     ]
-    deletes = [k for k, e in snapshot.items() if e is None]
+    deletes = [(cid, *k) for k, e in snapshot.items() if e is None]
     if upserts:
         db.conn.executemany(
-            "INSERT INTO sync_snapshot (sheet, row_key, header, value, local, pushed_at,"
-            " pushed_by) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sheet, row_key, header)"
+            "INSERT INTO sync_snapshot (cohort_id, sheet, row_key, header, value, local,"
+            " pushed_at, pushed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(cohort_id, sheet, row_key, header)"
             " DO UPDATE SET value = excluded.value, local = excluded.local,"
             " pushed_at = COALESCE(excluded.pushed_at, sync_snapshot.pushed_at),"
             " pushed_by = COALESCE(excluded.pushed_by, sync_snapshot.pushed_by)",
@@ -107,7 +112,8 @@ def _apply_snapshot(
         )
     if deletes:
         db.conn.executemany(
-            "DELETE FROM sync_snapshot WHERE sheet = ? AND row_key = ? AND header = ?",
+            "DELETE FROM sync_snapshot"
+            " WHERE cohort_id = ? AND sheet = ? AND row_key = ? AND header = ?",
             deletes,
         )
 
@@ -127,8 +133,8 @@ def last_push(db: Database, key: CellKey) -> LastPush | None:
     """The snapshot of one cell, or None when we never pushed it."""
     r = db.execute(
         "SELECT value, local, pushed_at, pushed_by FROM sync_snapshot"
-        " WHERE sheet = ? AND row_key = ? AND header = ?",
-        list(key),
+        " WHERE cohort_id = ? AND sheet = ? AND row_key = ? AND header = ?",
+        [read_id(db), *key],
     ).fetchone()
     if r is None:
         return None
@@ -154,16 +160,22 @@ _RUN_COLS = (
 
 
 def last_run(db: Database) -> SyncRun | None:
-    r = db.execute(f"SELECT {_RUN_COLS} FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
+    r = db.execute(
+        f"SELECT {_RUN_COLS} FROM sync_runs WHERE cohort_id = ? ORDER BY id DESC LIMIT 1",
+        [read_id(db)],
+    ).fetchone()
     return _run(r) if r else None
 
 
 def list_runs(db: Database, limit: int = 20) -> list[SyncRun]:
     rows = db.execute(
-        f"SELECT {_RUN_COLS} FROM sync_runs ORDER BY id DESC LIMIT ?", [limit]
+        f"SELECT {_RUN_COLS} FROM sync_runs WHERE cohort_id = ? ORDER BY id DESC LIMIT ?",
+        [read_id(db), limit],
     ).fetchall()
     return [_run(r) for r in rows]
 
 
 def count_runs(db: Database) -> int:
-    return db.execute("SELECT COUNT(*) FROM sync_runs").fetchone()[0]
+    return db.execute(
+        "SELECT COUNT(*) FROM sync_runs WHERE cohort_id = ?", [read_id(db)]
+    ).fetchone()[0]

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from esp_tui.domain.tickets import Ticket
 from storage.clock import from_text, to_text
+from storage.cohort import read_id, write_id
 
 _COLS = "id, form, agent_id, fields_json, status, created_at, updated_at, submitted_at"
 
@@ -27,7 +28,9 @@ def _ticket(r: tuple[Any, ...]) -> Ticket:
 
 
 def get_ticket(db: Database, ticket_id: str) -> Ticket | None:
-    r = db.execute(f"SELECT {_COLS} FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+    r = db.execute(
+        f"SELECT {_COLS} FROM tickets WHERE cohort_id = ? AND id = ?", [read_id(db), ticket_id]
+    ).fetchone()
     return _ticket(r) if r else None
 
 
@@ -39,13 +42,13 @@ def list_tickets(
     agent_id: str | None = None,
 ) -> list[Ticket]:
     """Oldest first (the order they were opened), filtered by whichever filters are given."""
-    where: list[str] = []
-    params: list[str] = []
+    where: list[str] = ["cohort_id = ?"]
+    params: list[object] = [read_id(db)]
     for col, value in (("status", status), ("form", form), ("agent_id", agent_id)):
         if value is not None:
             where.append(f"{col} = ?")
             params.append(value)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    clause = f"WHERE {' AND '.join(where)}"
     rows = db.execute(
         f"SELECT {_COLS} FROM tickets {clause} ORDER BY created_at, rowid", params
     ).fetchall()
@@ -53,14 +56,17 @@ def list_tickets(
 
 
 def count_tickets(db: Database, *, status: str) -> int:
-    return db.execute("SELECT COUNT(*) FROM tickets WHERE status = ?", [status]).fetchone()[0]
+    return db.execute(
+        "SELECT COUNT(*) FROM tickets WHERE cohort_id = ? AND status = ?", [read_id(db), status]
+    ).fetchone()[0]
 
 
 def insert_ticket(db: Database, t: Ticket) -> None:
     """Call inside db.atomic()."""
     db.execute(
-        f"INSERT INTO tickets ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO tickets (cohort_id, {_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
+            write_id(db),
             t.id,
             t.form,
             t.agent_id,
@@ -77,13 +83,14 @@ def save_ticket(db: Database, t: Ticket) -> None:
     """Write agent, fields, status and times of an existing ticket. Call inside db.atomic()."""
     db.execute(
         "UPDATE tickets SET agent_id = ?, fields_json = ?, status = ?, updated_at = ?,"
-        " submitted_at = ? WHERE id = ?",
+        " submitted_at = ? WHERE cohort_id = ? AND id = ?",
         [
             t.agent_id,
             json.dumps(t.fields, ensure_ascii=False, sort_keys=True),
             t.status,
             to_text(t.updated_at),
             to_text(t.submitted_at) if t.submitted_at else None,
+            write_id(db),
             t.id,
         ],
     )
@@ -91,12 +98,14 @@ def save_ticket(db: Database, t: Ticket) -> None:
 
 def delete_ticket(db: Database, ticket_id: str) -> None:
     """Call inside db.atomic()."""
-    db.execute("DELETE FROM tickets WHERE id = ?", [ticket_id])
+    db.execute("DELETE FROM tickets WHERE cohort_id = ? AND id = ?", [write_id(db), ticket_id])
 
 
 def counts_by_agent(db: Database) -> dict[tuple[str, str], int]:
     """(agent_id, status) -> number of tickets."""
     rows = db.execute(
-        "SELECT agent_id, status, COUNT(*) FROM tickets GROUP BY agent_id, status"
+        "SELECT agent_id, status, COUNT(*) FROM tickets WHERE cohort_id = ?"
+        " GROUP BY agent_id, status",
+        [read_id(db)],
     ).fetchall()
     return {(r[0], r[1]): r[2] for r in rows}

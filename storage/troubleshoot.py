@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
 from storage.clock import from_text, to_text
+from storage.cohort import read_id, write_id
 
 SessionOutcome = Literal["resolved", "escalated", "abandoned"]
 
@@ -59,7 +60,8 @@ def _dump(state: dict[str, Any]) -> str:
 
 def get_session(db: Database, session_id: str) -> TroubleshootSession | None:
     r = db.execute(
-        f"SELECT {_COLS} FROM troubleshoot_sessions WHERE id = ?", [session_id]
+        f"SELECT {_COLS} FROM troubleshoot_sessions WHERE cohort_id = ? AND id = ?",
+        [read_id(db), session_id],
     ).fetchone()
     return _session(r) if r else None
 
@@ -67,8 +69,9 @@ def get_session(db: Database, session_id: str) -> TroubleshootSession | None:
 def open_session(db: Database, agent_id: str) -> TroubleshootSession | None:
     """The agent's unfinished session (a unique index allows at most one)."""
     r = db.execute(
-        f"SELECT {_COLS} FROM troubleshoot_sessions WHERE agent_id = ? AND outcome IS NULL",
-        [agent_id],
+        f"SELECT {_COLS} FROM troubleshoot_sessions"
+        " WHERE cohort_id = ? AND agent_id = ? AND outcome IS NULL",
+        [read_id(db), agent_id],
     ).fetchone()
     return _session(r) if r else None
 
@@ -76,20 +79,20 @@ def open_session(db: Database, agent_id: str) -> TroubleshootSession | None:
 def sessions_for_agent(db: Database, agent_id: str) -> list[TroubleshootSession]:
     """Newest first."""
     rows = db.execute(
-        f"SELECT {_COLS} FROM troubleshoot_sessions WHERE agent_id = ?"
+        f"SELECT {_COLS} FROM troubleshoot_sessions WHERE cohort_id = ? AND agent_id = ?"
         " ORDER BY started_at DESC, rowid DESC",
-        [agent_id],
+        [read_id(db), agent_id],
     ).fetchall()
     return [_session(r) for r in rows]
 
 
 def last_tree(db: Database, agent_id: str | None = None) -> str | None:
     """The tree of the most recently started session (of one agent, or of anyone)."""
-    where, params = ("WHERE agent_id = ?", [agent_id]) if agent_id else ("", [])
+    where, params = (" AND agent_id = ?", [agent_id]) if agent_id else ("", [])
     r = db.execute(
-        f"SELECT tree FROM troubleshoot_sessions {where} ORDER BY started_at DESC, rowid DESC"
-        " LIMIT 1",
-        params,
+        f"SELECT tree FROM troubleshoot_sessions WHERE cohort_id = ?{where}"
+        " ORDER BY started_at DESC, rowid DESC LIMIT 1",
+        [read_id(db), *params],
     ).fetchone()
     return r[0] if r else None
 
@@ -97,8 +100,10 @@ def last_tree(db: Database, agent_id: str | None = None) -> str | None:
 def insert_session(db: Database, s: TroubleshootSession) -> None:
     """Call inside db.atomic()."""
     db.execute(
-        f"INSERT INTO troubleshoot_sessions ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO troubleshoot_sessions (cohort_id, {_COLS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
+            write_id(db),
             s.id,
             s.agent_id,
             s.tree,
@@ -123,8 +128,8 @@ def update_session(
     """Rewrite a session's state, outcome and ticket. Call inside db.atomic()."""
     cur = db.execute(
         "UPDATE troubleshoot_sessions SET state_json = ?, outcome = ?, ticket_id = ?,"
-        " updated_at = ? WHERE id = ?",
-        [_dump(state), outcome, ticket_id, to_text(at), session_id],
+        " updated_at = ? WHERE cohort_id = ? AND id = ?",
+        [_dump(state), outcome, ticket_id, to_text(at), write_id(db), session_id],
     )
     if cur.rowcount != 1:
         raise KeyError(f"no troubleshooting session {session_id!r}")

@@ -328,6 +328,10 @@ def test_an_existing_database_gains_the_push_columns_with_no_loss(db_path) -> No
     old = Database(conn)
     MIGRATIONS.apply(old, stop_before="0007_snapshot_pushed")
     old.execute(
+        "INSERT INTO cohort (id, name, start_date, timezone, schedule_json, created_at)"
+        " VALUES (1, 'Nov 16', '2026-11-16', 'UTC', '{}', '2026-11-16T00:00:00Z')"
+    )
+    old.execute(
         "INSERT INTO sync_snapshot (sheet, row_key, header, value, local)"
         " VALUES ('ESP Tracker', 'E1', 'Day 1 Notes', 'ok', 'ok')"
     )

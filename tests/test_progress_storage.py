@@ -16,11 +16,22 @@ T1 = FIXED_NOW + timedelta(minutes=30)
 
 
 def _agent(db, agent_id: str = "A1") -> str:
+    from datetime import date
+
+    from esp_tui.domain.models import Cohort
+    from storage.cohort import get_cohort, save_cohort
+
     with db.atomic():
+        if get_cohort(db) is None:
+            save_cohort(db, Cohort(name="Nov 16", start_date=date(2026, 11, 16), timezone="UTC"))
         db.execute(
             "INSERT INTO agents (agent_id, name, email, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?)",
             [agent_id, f"Agent {agent_id}", f"{agent_id}@example.com", "x", "x"],
+        )
+        db.execute(
+            "INSERT INTO cohort_agents (cohort_id, agent_id, joined_at) VALUES (?, ?, 'x')",
+            [get_cohort(db).id, agent_id],
         )
     return agent_id
 
@@ -31,9 +42,11 @@ def test_migration_creates_the_four_tables(db):
         t: [c.name for c in db[t].columns]
         for t in ("task_progress", "exam_attempts", "caps", "red_flags")
     }
-    assert cols["task_progress"] == ["agent_id", "task_key", "status", "updated_at"]
+    # every record carries the cohort it belongs to (0009_cohorts)
+    assert cols["task_progress"] == ["cohort_id", "agent_id", "task_key", "status", "updated_at"]
     assert cols["exam_attempts"] == [
         "id",
+        "cohort_id",
         "agent_id",
         "task_key",
         "attempt_no",
@@ -41,7 +54,7 @@ def test_migration_creates_the_four_tables(db):
         "passed",
         "at",
     ]
-    assert cols["caps"] == ["id", "agent_id", "level", "reason", "created_at", "day"]
+    assert cols["caps"] == ["id", "agent_id", "level", "reason", "created_at", "day", "cohort_id"]
     assert cols["red_flags"] == [
         "id",
         "agent_id",
@@ -50,20 +63,21 @@ def test_migration_creates_the_four_tables(db):
         "raised_at",
         "pm_notified_at",
         "resolved_at",
+        "cohort_id",
     ]
 
 
 @pytest.mark.parametrize(
     "sql",
     [
-        "INSERT INTO task_progress VALUES ('A1', 'k', 'done', 'x')",
+        "INSERT INTO task_progress VALUES (1, 'A1', 'k', 'done', 'x')",
         "INSERT INTO exam_attempts (agent_id, task_key, attempt_no, score, passed, at)"
         " VALUES ('A1', 'k', 1, 101, 0, 'x')",
         "INSERT INTO exam_attempts (agent_id, task_key, attempt_no, score, passed, at)"
         " VALUES ('A1', 'k', 0, 50, 0, 'x')",
         "INSERT INTO caps (agent_id, level, reason, created_at) VALUES ('A1', 'oral', 'r', 'x')",
         "INSERT INTO red_flags (agent_id, kind, text, raised_at) VALUES ('A1', 'x', 't', 'x')",
-        "INSERT INTO task_progress VALUES ('NOBODY', 'k', 'passed', 'x')",
+        "INSERT INTO task_progress VALUES (1, 'NOBODY', 'k', 'passed', 'x')",
     ],
     ids=["status", "score", "attempt_no", "cap_level", "flag_kind", "unknown_agent"],
 )

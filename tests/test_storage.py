@@ -17,7 +17,8 @@ def test_new_db_is_migrated_to_the_latest_version(db):
     assert schema_version(db) == latest_version() >= 1
     assert db.execute("PRAGMA user_version").fetchone()[0] == latest_version()
     tables = set(db.table_names())
-    assert {"cohort", "agents", "attendance_events", "notes", "notes_history"} <= tables
+    assert {"cohorts", "cohort_agents", "agents", "attendance_events", "notes"} <= tables
+    assert "notes_history" in tables and "cohort" not in tables
 
 
 def test_reopening_applies_nothing_twice(db_path):
@@ -43,13 +44,19 @@ def test_file_mode_is_0600_and_wal_is_on(db, db_path):
 
 def test_a_failed_write_rolls_back_entirely(db):
     agents = [Agent(agent_id="A1", name="Ann", email="ann@example.com")]
+    from datetime import date
+
+    from esp_tui.domain.models import Cohort
+    from storage.cohort import create_cohort, list_cohorts
+
     with pytest.raises(sqlite3.IntegrityError), db.atomic():
+        create_cohort(db, Cohort(name="Nov 16", start_date=date(2026, 11, 16), timezone="UTC"))
         upsert_agents(db, agents)
         # Half-way failure: a foreign key that does not exist.
         db.execute(
             "INSERT INTO notes (agent_id, day, text, updated_at) VALUES ('nobody', 1, 'x', 'now')"
         )
-    assert list_agents(db) == []
+    assert list_agents(db) == [] and list_cohorts(db) == []
 
 
 def test_db_path_resolution_order(tmp_path):

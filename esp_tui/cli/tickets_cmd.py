@@ -102,8 +102,10 @@ def run_new(args: argparse.Namespace, ctx: CliContext) -> int:
     fields = dict(args.field)
     now = ctx.now().astimezone(cohort_zone(cohort.timezone))  # "today" is the cohort's
     # Checked before anything is written: the agent, then each given field.
-    if ctx.db.execute("SELECT 1 FROM agents WHERE agent_id = ?", [args.agent]).fetchone() is None:
-        raise CliError(f"--agent {args.agent}: no agent with this id")
+    from storage.agents import get_agent
+
+    if get_agent(ctx.db, args.agent) is None:
+        raise CliError(f"--agent {args.agent}: no agent with this id in cohort '{cohort.name}'")
     errors = svc.field_errors(ctx.config, args.form, fields, partial=True)
     if errors:
         key, msg = next(iter(errors.items()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -49,6 +50,12 @@ class Cohort(BaseModel):
     schedule: Schedule = Schedule()
     is_demo: bool = False
     weekdays_only: bool = True
+    id: int | None = None  # set once stored
+    state: Literal["active", "closed"] = "active"  # closed: stamps and notes are read-only
+
+    @property
+    def closed(self) -> bool:
+        return self.state == "closed"
 
     @field_validator("name")
     @classmethod

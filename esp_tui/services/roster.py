@@ -12,7 +12,15 @@ from esp_tui.config import Config
 from esp_tui.domain.models import Agent, Cohort, ImportCounts
 from esp_tui.domain.roster_csv import RosterError, parse_roster
 from storage.agents import upsert_agents
-from storage.cohort import get_cohort, save_cohort
+from storage.cohort import (
+    cohort_by_name,
+    create_cohort,
+    get_cohort,
+    list_cohorts,
+    read_id,
+    update_cohort,
+    use,
+)
 
 
 @dataclass(frozen=True)
@@ -43,28 +51,21 @@ def read_roster_file(path: Path) -> list[Agent]:
     return parse_roster(data, str(path))
 
 
-def _refuse_another_week(
-    db: Database, path: Path, existing: Cohort, name: str | None, start: date | None
-) -> None:
-    """One database holds one cohort (for now): a roster for another cohort, or a new day 1
-    under recorded days, would merge two weeks and re-read week 1's stamps against week 2's
-    dates. Refused before anything is written."""
-    held = f"this database holds cohort '{existing.name}' (day 1 = {existing.start_date})"
-    fresh = "start the new cohort in its own database: add --db PATH (e.g. --db ~/esp-week2.db)"
-    if name is not None and name.strip() != existing.name:
-        raise RosterError(f"{path}: {held}; {fresh}; nothing was imported")
-    if start is not None and start != existing.start_date and _has_records(db):
-        raise RosterError(
-            f"{path}: --start {start}: {held} and days already recorded; moving day 1 would"
-            f" re-date them. {fresh[0].upper()}{fresh[1:]}; nothing was imported"
-        )
-
-
 def _has_records(db: Database) -> bool:
+    """Whether the connection's cohort has days recorded (moving its day 1 would re-date them)."""
+    cid = read_id(db)
     for table in ("attendance_events", "notes", "exam_attempts", "tickets"):
-        if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+        if db.execute(f"SELECT 1 FROM {table} WHERE cohort_id = ? LIMIT 1", [cid]).fetchone():
             return True
     return False
+
+
+def _refuse_demo(db: Database, path: Path) -> None:
+    if any(c.is_demo for c in list_cohorts(db)):
+        raise RosterError(
+            f"{path}: this database holds the demo cohort; import real rosters into your own"
+            " database (drop --db / ESP_TUI_DB pointing at the demo)"
+        )
 
 
 def import_roster(
@@ -77,29 +78,37 @@ def import_roster(
     start: date | None,
     today: date,
 ) -> ImportResult:
-    """Write cohort + agents in ONE transaction."""
-    existing = get_cohort(db)
-    if existing is not None and existing.is_demo:
-        raise RosterError(
-            f"{path}: this database holds the demo cohort; import real rosters into your own"
-            " database (drop --db / ESP_TUI_DB pointing at the demo)"
-        )
-    if existing is not None:
-        _refuse_another_week(db, path, existing, cohort_name, start)
+    """Write the roster of ONE cohort, in one transaction: `cohort_name` of an existing cohort
+    updates that cohort's roster; a new name creates the cohort (day 1 = `start`) and makes it
+    current; no name = the current cohort. One cohort's agents never merge into another's."""
+    _refuse_demo(db, path)
     with db.atomic():
-        created = existing is None
-        if created or cohort_name or start:
-            cohort = cohort_from_config(
-                config,
-                cohort_name or (existing.name if existing else config.cohort.default_name),
-                start or (existing.start_date if existing else today),
-            )
-            if existing is not None:
-                cohort = cohort.model_copy(
-                    update={"timezone": existing.timezone, "schedule": existing.schedule}
+        target = cohort_by_name(db, cohort_name) if cohort_name else get_cohort(db)
+        created = target is None
+        if target is None:
+            if start is None and list_cohorts(db):
+                raise RosterError(
+                    f"{path}: cohort '{(cohort_name or '').strip()}' is new: give its day 1 with"
+                    " --start YYYY-MM-DD; nothing was imported"
                 )
-            save_cohort(db, cohort)
+            target = create_cohort(
+                db,
+                cohort_from_config(
+                    config, cohort_name or config.cohort.default_name, start or today
+                ),
+            )
         else:
-            cohort = existing
+            use(db, target.id)  # type: ignore[arg-type]
+            if start is not None and start != target.start_date:
+                if _has_records(db):
+                    raise RosterError(
+                        f"{path}: --start {start}: cohort '{target.name}' (day 1 ="
+                        f" {target.start_date}) has days recorded; moving day 1 would re-date"
+                        " them. A new week is a new cohort: give another --cohort NAME;"
+                        " nothing was imported"
+                    )
+                target = update_cohort(
+                    db, target.id, target.model_copy(update={"start_date": start})  # type: ignore[arg-type]
+                )
         counts = upsert_agents(db, agents)
-    return ImportResult(cohort=cohort, counts=counts, cohort_created=created)
+    return ImportResult(cohort=target, counts=counts, cohort_created=created)

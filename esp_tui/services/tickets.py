@@ -162,8 +162,11 @@ def count_drafts(db: Database) -> int:
 
 def resolve_id(db: Database, prefix: str) -> str:
     """A full ticket id from an unambiguous prefix (the CLI and list show the first 8 chars)."""
+    from storage.cohort import read_id
+
     rows = db.execute(
-        "SELECT id FROM tickets WHERE id LIKE ? ORDER BY id", [prefix.strip() + "%"]
+        "SELECT id FROM tickets WHERE cohort_id = ? AND id LIKE ? ORDER BY id",
+        [read_id(db), prefix.strip() + "%"],
     ).fetchall()
     if len(rows) != 1 or not prefix.strip():
         what = "no ticket" if not rows else f"{len(rows)} tickets"

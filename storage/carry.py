@@ -1,0 +1,65 @@
+"""Copy a holdover's record from one cohort into another (one transaction, the caller's)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sqlite_utils import Database
+
+from storage.clock import to_text, utcnow
+
+
+class Carried(NamedTuple):
+    tasks: int  # passed or waived task statuses
+    attempts: int  # exam attempts (the Failed Cert Exams Guide counts them)
+    caps: int
+    flags: int  # open red flags
+
+
+def carry_record(db: Database, agent_id: str, source: int, target: int) -> Carried:
+    """Make the agent a member of `target` and copy from `source`: passed and waived tasks,
+    every exam attempt, every CAP and the open red flags. Attendance, notes, tickets and rooms
+    stay in `source`, which keeps the agent's whole record. Call inside db.atomic()."""
+    now = to_text(utcnow())
+    db.execute(
+        "INSERT INTO cohort_agents (cohort_id, agent_id, active, joined_at, carried_from)"
+        " VALUES (?, ?, 1, ?, ?)",
+        [target, agent_id, now, source],
+    )
+    tasks = db.execute(
+        "INSERT OR IGNORE INTO task_progress (cohort_id, agent_id, task_key, status, updated_at)"
+        " SELECT ?, agent_id, task_key, status, updated_at FROM task_progress"
+        " WHERE cohort_id = ? AND agent_id = ? AND status IN ('passed', 'waived')",
+        [target, source, agent_id],
+    ).rowcount
+    attempts = db.execute(
+        "INSERT OR IGNORE INTO exam_attempts"
+        " (cohort_id, agent_id, task_key, attempt_no, score, passed, at)"
+        " SELECT ?, agent_id, task_key, attempt_no, score, passed, at FROM exam_attempts"
+        " WHERE cohort_id = ? AND agent_id = ? ORDER BY id",
+        [target, source, agent_id],
+    ).rowcount
+    # A CAP's day number belongs to the old week's calendar: it is not carried.
+    caps = db.execute(
+        "INSERT INTO caps (cohort_id, agent_id, level, reason, created_at, day)"
+        " SELECT ?, agent_id, level, reason, created_at, NULL FROM caps"
+        " WHERE cohort_id = ? AND agent_id = ? ORDER BY id",
+        [target, source, agent_id],
+    ).rowcount
+    flags = db.execute(
+        "INSERT INTO red_flags (cohort_id, agent_id, kind, text, raised_at, pm_notified_at)"
+        " SELECT ?, agent_id, kind, text, raised_at, pm_notified_at FROM red_flags"
+        " WHERE cohort_id = ? AND agent_id = ? AND resolved_at IS NULL ORDER BY id",
+        [target, source, agent_id],
+    ).rowcount
+    return Carried(tasks, attempts, caps, flags)
+
+
+def cohorts_of(db: Database, agent_id: str) -> list[int]:
+    """The cohorts the agent belongs to, latest day 1 first."""
+    rows = db.execute(
+        "SELECT m.cohort_id FROM cohort_agents m JOIN cohorts c ON c.id = m.cohort_id"
+        " WHERE m.agent_id = ? ORDER BY c.start_date DESC, c.id DESC",
+        [agent_id],
+    ).fetchall()
+    return [r[0] for r in rows]
