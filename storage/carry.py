@@ -10,7 +10,7 @@ from storage.clock import to_text, utcnow
 
 
 class Carried(NamedTuple):
-    tasks: int  # passed or waived task statuses
+    tasks: int  # task statuses: passed, waived, or failed (its attempts come along)
     attempts: int  # exam attempts (the Failed Cert Exams Guide counts them)
     caps: int
     flags: int  # open red flags
@@ -18,7 +18,8 @@ class Carried(NamedTuple):
 
 def carry_record(db: Database, agent_id: str, source: int, target: int) -> Carried:
     """Make the agent a member of `target` and copy from `source`: passed and waived tasks,
-    every exam attempt, every CAP and the open red flags. Attendance, notes, tickets and rooms
+    every exam attempt (with a failed exam's status, so the Failed Cert Exams Guide goes on
+    counting from them), every CAP and the open red flags. Attendance, notes, tickets and rooms
     stay in `source`, which keeps the agent's whole record. Call inside db.atomic()."""
     now = to_text(utcnow())
     db.execute(
@@ -29,7 +30,7 @@ def carry_record(db: Database, agent_id: str, source: int, target: int) -> Carri
     tasks = db.execute(
         "INSERT OR IGNORE INTO task_progress (cohort_id, agent_id, task_key, status, updated_at)"
         " SELECT ?, agent_id, task_key, status, updated_at FROM task_progress"
-        " WHERE cohort_id = ? AND agent_id = ? AND status IN ('passed', 'waived')",
+        " WHERE cohort_id = ? AND agent_id = ? AND status IN ('passed', 'waived', 'failed')",
         [target, source, agent_id],
     ).rowcount
     attempts = db.execute(
@@ -63,3 +64,15 @@ def cohorts_of(db: Database, agent_id: str) -> list[int]:
         [agent_id],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def holdovers(db: Database) -> dict[str, str]:
+    """agent_id -> the name of the cohort they were carried from, for the connection's cohort."""
+    from storage.cohort import read_id
+
+    rows = db.execute(
+        "SELECT m.agent_id, c.name FROM cohort_agents m JOIN cohorts c ON c.id = m.carried_from"
+        " WHERE m.cohort_id = ?",
+        [read_id(db)],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}

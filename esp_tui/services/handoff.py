@@ -20,6 +20,7 @@ from esp_tui.domain.tasks import DONE_STATUSES
 from esp_tui.domain.text import visible
 from esp_tui.domain.tickets import Ticket
 from esp_tui.services.attendance import AgentWeek, cohort_weeks, zone_of
+from storage.carry import holdovers
 from storage.cohort import get_cohort
 from storage.flags import Cap, RedFlag, list_caps, list_flags
 from storage.progress import all_states
@@ -99,6 +100,7 @@ def handoff_markdown(db: Database, config: Config, *, now: datetime) -> str:
         if t.is_draft or t.form == "carrier_ticket":
             tickets.setdefault(t.agent_id, []).append(t)
 
+    carried = holdovers(db)
     zone = zone_of(cohort)
     open_agents = 0
     body: list[str] = []
@@ -109,6 +111,10 @@ def handoff_markdown(db: Database, config: Config, *, now: datetime) -> str:
         a = week.agent
         who = f"{_one_line(a.name)} ({_one_line(a.agent_id)})"
         body += ["", f"## {who}" + (f" · {_one_line(a.team)}" if a.team else "")]
+        if agent_id in carried:
+            body.append(f"- Holdover from cohort '{_one_line(carried[agent_id])}' (its record"
+                        " stays there; passed tasks, exam attempts, CAPs and open flags came"
+                        " along)")  # fmt: skip
         body.append(f"- {attendance_line(week)}")
         if undone:
             body.append("- Not done: " + "; ".join(

@@ -93,6 +93,10 @@ def sync_day(
     target: Target | None = None
     try:
         own = connect_db(db_path) if db_path else db
+        if own is not db and cohort.id is not None:
+            from storage.cohort import use
+
+            use(own, cohort.id)  # the worker's connection syncs the cohort the TL is on
         target = connect(config, env)
         report = run_sync(
             own, config, cohort, target, now=now, dry_run=dry_run,

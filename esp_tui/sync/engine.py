@@ -313,6 +313,11 @@ def prepare(
     progress: Progress = _noop,
 ) -> Prepared:
     """Open, read once and plan. Nothing is written anywhere."""
+    from storage.cohort import scope
+
+    # never one week's records under another week's name
+    if cohort.id is not None and scope(db) != cohort.id:
+        raise RuntimeError(f"sync of cohort '{cohort.name}' on a connection scoped to another")
     before = target.requests
     progress(0.05, "reading the local database")
     layout, desired = desired_state(db, config, cohort, now)
