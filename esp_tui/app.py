@@ -98,6 +98,12 @@ class EspApp(App[None]):
             where = f"Day {day} of {self.cohort.days}"
         return f"ESP · {self.cohort.name} · {where} · {when}"
 
+    def header_marks(self) -> list[tuple[str, str]]:
+        """(kind, text) marks after the left side: closed · read-only, viewing past cohort."""
+        from esp_tui.services.header import cohort_marks
+
+        return cohort_marks(self.db, self.cohort, self.now().date())
+
     def header_right(self) -> str:
         from esp_tui.services.header import header_parts
 
@@ -105,6 +111,48 @@ class EspApp(App[None]):
 
     def header_texts(self) -> tuple[str, str]:
         return self.header_left(), self.header_right()
+
+    # -- the cohort on screen -------------------------------------------------------------------
+    def refresh_cohort(self) -> None:
+        """Re-read the cohort this connection works on (another process may have closed,
+        reopened or rescheduled it). Never moves the connection to another cohort: the CLI
+        switching the database's current cohort leaves an open app where it is."""
+        self.cohort = get_cohort(self.db)
+        zone = self.cohort.timezone if self.cohort else self.config.cohort.timezone
+        self.zone = cohort_zone(zone)
+
+    def switch_cohort(self, cohort_id: int, *, make_current: bool = False) -> Cohort | None:
+        """View another cohort in this window (the cohort picker): scope the connection to it,
+        or also make it the database's current cohort, then have every screen on the stack
+        that shows cohort data (`cohort_changed()`) reload, so nothing of the old one stays.
+        The picker opens from the roster only (`C`, its palette entry), so no screen showing
+        one agent or one day (agent, tasks, close, a prompt holding typed text) is open then."""
+        from esp_tui.services.cohorts import use_cohort
+        from storage.cohort import cohort_by_id, use
+
+        target = cohort_by_id(self.db, cohort_id)
+        if target is None:
+            self.notify(f"cohort #{cohort_id} is not in this database", severity="error")
+            return None
+        if make_current:
+            use_cohort(self.db, target.name)
+        else:
+            use(self.db, cohort_id)
+        self.refresh_cohort()
+        for screen in self.screen_stack:
+            changed = getattr(screen, "cohort_changed", None)
+            if changed is not None:
+                changed()
+        self.refresh_header()
+        return self.cohort
+
+    def require_writable(self) -> None:
+        """Before asking anything for a stamp or a note: a closed cohort refuses at once
+        (CohortClosed, which run_action turns into the toast), not after a prompt."""
+        from storage.cohort import require_open
+
+        if self.cohort is not None:
+            require_open(self.db)
 
     def refresh_header(self) -> None:
         """Call after an action that changes a header count."""

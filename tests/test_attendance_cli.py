@@ -15,6 +15,7 @@ from tests.conftest import FIXED_NOW
 
 DAY1_1730 = "2026-11-23 22:30Z"  # 17:30 New York, day 1: after the day's typed times
 DAY2_1000 = "2026-11-24 15:00Z"  # 10:00 New York, day 2
+DAY1_1040 = "2026-11-23 15:40Z"  # 10:40 New York, day 1: after the report's first-seen times
 
 
 @pytest.fixture
@@ -152,7 +153,7 @@ def test_stamp_import_shows_proposals_and_writes_only_with_yes(cli, seeded_db, t
     assert "unmatched: Pat Visitor <pat@example.org>" in out
     assert "nothing written" in out and event_count(seeded_db) == 0
 
-    code, out, _ = cli("stamp", "import", str(report), "--yes")
+    code, out, _ = cli("stamp", "import", str(report), "--yes", now=DAY1_1040)
     assert code == 0 and "stamped 2 agents on day 1 (in stamps only" in out
     assert [(e.agent_id, e.kind) for e in all_events(seeded_db)] == [
         ("D1001", "in"),
@@ -168,6 +169,35 @@ def test_stamp_import_on_a_finished_day_adds_the_outs(seeded_db, db_path, tmp_pa
         assert main(argv) == 0
     assert "(in and out stamps)" in capsys.readouterr().out
     assert [e.kind for e in all_events(seeded_db)] == ["in", "out", "in", "out"]
+
+
+def test_stamp_import_yes_keeps_the_tls_own_stamps_like_the_review_screen(cli, seeded_db, tmp_path):
+    """Issue 13: `--yes` used to send every proposal, adding a second `in` at 09:02 after the
+    TL's own `in`; the service now skips agents already stamped that day, for both."""
+    report = tmp_path / "meet.csv"
+    report.write_text(MEET)
+    assert cli("stamp", "D1001", "in", "--at", "09:10")[0] == 0
+    code, out, _ = cli("stamp", "import", str(report), "--yes", now=DAY1_1040)
+    assert code == 0 and "stamped 1 agents on day 1" in out
+    assert "1 already stamped, left as they were" in out
+    assert [(e.agent_id, e.kind) for e in all_events(seeded_db)] == [
+        ("D1001", "in"),  # the TL's 09:10, alone
+        ("D1005", "in"),
+    ]
+
+
+def test_stamp_import_yes_refuses_stamps_in_the_future_and_writes_nothing(
+    seeded_db, db_path, tmp_path, capsys
+):
+    """Issue 13: a report for the wrong day wrote an `in` at 09:30 at 05:26."""
+    report = tmp_path / "meet.csv"
+    report.write_text(MEET)
+    argv = ["--db", str(db_path), "stamp", "import", str(report), "--day", "1", "--yes"]
+    with time_machine.travel("2026-11-23 10:26Z", tick=False):  # 05:26 New York, day 1
+        assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "is in the future" in err and err.count("\n") == 1
+    assert event_count(seeded_db) == 0
 
 
 def test_roster_list_json_gains_days_and_points(cli):

@@ -14,6 +14,7 @@ from esp_tui.config import build_config
 from esp_tui.domain.attendance import effective_events
 from esp_tui.domain.models import Agent
 from esp_tui.services import attendance as svc
+from esp_tui.services import meet_import as meet
 from esp_tui.services.demo import seed_demo
 from esp_tui.services.report import roster_report
 from esp_tui.services.roster import cohort_from_config
@@ -133,7 +134,7 @@ def test_stamping_another_day_uses_now_wall_time_on_that_day(seeded_db, config, 
 @pytest.mark.parametrize(
     ("args", "kw", "message"),
     [
-        (("in", "NOPE"), {}, "agent 'NOPE': no such agent id"),
+        (("in", "NOPE"), {}, "agent 'NOPE': not in the roster of cohort 'Demo cohort'"),
         (("lunch", KAI), {}, "kind 'lunch'"),
         (("in", KAI), {"day": 0}, "day 0: outside the cohort's days 1..5"),
         (("in", KAI), {"day": 6}, "day 6"),
@@ -374,14 +375,15 @@ def test_meet_report_preview_writes_nothing_and_accept_is_one_action(
         "Pat Visitor,pat@example.org,10:00,10:30\n"
     )
     before = event_count(seeded_db)
-    preview = svc.preview_meet_report(seeded_db, cohort, csv)
+    preview = meet.preview_meet_report(seeded_db, cohort, csv)
     assert event_count(seeded_db) == before
     assert [(p.agent_id, p.matched_by) for p in preview.proposals] == [
         (KAI, "email"),
         ("D1005", "name"),
     ]
     assert preview.unmatched == ("Pat Visitor <pat@example.org>",)
-    action = svc.accept_meet_proposals(seeded_db, cohort, 1, preview.proposals)
+    evening = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # day 1 is over: outs are in the past
+    action = meet.accept_meet_proposals(seeded_db, cohort, 1, preview.proposals, now=evening)
     assert len(action.event_ids) == 4
     kai = svc.day_view(seeded_db, config, cohort, KAI, 1, FIXED_NOW)
     assert (kai.in_local, kai.out_local) == ("09:02", "16:58")
@@ -391,11 +393,11 @@ def test_meet_report_preview_writes_nothing_and_accept_is_one_action(
 
 def test_meet_report_errors_name_the_file(seeded_db, cohort, tmp_path):
     with pytest.raises(svc.AttendanceError, match="cannot read"):
-        svc.preview_meet_report(seeded_db, cohort, tmp_path / "missing.csv")
+        meet.preview_meet_report(seeded_db, cohort, tmp_path / "missing.csv")
     bad = tmp_path / "bad.csv"
     bad.write_text("Participant,Email,First seen,Last seen\nKai,,nine,10:00\n")
     with pytest.raises(svc.AttendanceError, match=r"bad\.csv: row 2: field 'First seen'"):
-        svc.preview_meet_report(seeded_db, cohort, bad)
+        meet.preview_meet_report(seeded_db, cohort, bad)
 
 
 # --- property: any stamp sequence, then undo everything, is an empty day -----

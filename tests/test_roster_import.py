@@ -7,8 +7,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from esp_tui.cli import main
+from tests.conftest import FIXED_NOW
 
 GOOD = "agent_id,name,email,team\nA1,Ann Lee,ann@example.com,Blue\nA2,Bo Yu,bo@example.com,Red\n"
 
@@ -132,26 +134,86 @@ def test_list_on_empty_db_says_how_to_start(tmp_path, capsys):
 
 
 def test_a_second_weeks_roster_never_merges_into_the_first_weeks_database(tmp_path, capsys):
-    """Issue 12's first report: week 2's import merged both weeks and re-dated week 1."""
+    """Issue 12's first report: week 2's import merged both weeks and re-dated week 1. Now a
+    new cohort name creates that week's cohort beside the first, which stays as it was."""
     w1, w2 = tmp_path / "w1.csv", tmp_path / "w2.csv"
     w1.write_text(GOOD)
-    w2.write_text("agent_id,name,email\nB1,Cy Ng,cy@example.com\nA2,Bo Yu,bo@example.com\n")
+    # A2 is in both weeks (same details): one person, a member of each cohort.
+    w2.write_text(
+        "agent_id,name,email,team\nB1,Cy Ng,cy@example.com,\nA2,Bo Yu,bo@example.com,Red\n"
+    )
     db = str(tmp_path / "esp.db")
+    with time_machine.travel(FIXED_NOW, tick=False):  # day 1 of week 2: the JSON is stable
+        _second_week(capsys, w1, w2, db)
+
+
+def _second_week(capsys, w1: Path, w2: Path, db: str) -> None:
     assert run(capsys, "--db", db, "roster", "import", str(w1), "--cohort", "Nov 16",
                "--start", "2026-11-16")[0] == 0  # fmt: skip
     assert run(capsys, "--db", db, "note", "A1", "week 1 note", "--day", "1")[0] == 0
+    week1 = json.loads(run(capsys, "--db", db, "roster", "list", "--json")[1])
+
+    # A new name without --start, while another cohort exists: refused, nothing written.
+    before = table_counts(Path(db))
+    code, out, err = run(capsys, "--db", db, "roster", "import", str(w2), "--cohort", "Nov 30")
+    assert code == 2 and out == ""
+    assert "cohort 'Nov 30' is new: give its day 1 with --start" in err
+    assert err.count("\n") == 1
+    assert table_counts(Path(db)) == before
+    assert [c["name"] for c in cohort_list(capsys, db)] == ["Nov 16"]
+
     code, out, err = run(
         capsys, "--db", db, "roster", "import", str(w2), "--cohort", "Nov 23",
         "--start", "2026-11-23",
     )  # fmt: skip
-    assert code == 2 and out == ""
-    assert "this database holds cohort 'Nov 16' (day 1 = 2026-11-16)" in err
-    assert "--db PATH" in err and err.count("\n") == 1
-    assert agent_rows(Path(db)) == 2  # nothing merged
-    # moving day 1 under recorded days is refused too; the same cohort's roster still updates
-    code, _, err = run(capsys, "--db", db, "roster", "import", str(w1), "--start", "2026-11-23")
+    assert code == 0, err
+    assert "cohort 'Nov 23' created (day 1 = 2026-11-23)" in out
+    assert "2 added, 0 updated, 0 unchanged" in out  # A2 joins week 2 too: a member, not merged
+    assert [(c["name"], c["current"]) for c in cohort_list(capsys, db)] == [
+        ("Nov 16", False),
+        ("Nov 23", True),
+    ]
+    # The current cohort is week 2: only its agents, with nothing recorded.
+    week2 = json.loads(run(capsys, "--db", db, "roster", "list", "--json")[1])
+    assert sorted(a["agent_id"] for a in week2) == ["A2", "B1"]
+    assert all(a["days"].get("1", {}).get("note") in (None, "") for a in week2)
+    # Week 1 is untouched: its agents, its note on its day 1, nothing re-dated.
+    code, out, _ = run(capsys, "--db", db, "roster", "list", "--json", "--cohort", "Nov 16")
+    assert code == 0
+    assert json.loads(out) == week1
+    assert next(a for a in week1 if a["agent_id"] == "A1")["days"]["1"]["note"] == "week 1 note"
+    assert sorted(a["agent_id"] for a in week1) == ["A1", "A2"]
+    assert cohort_list(capsys, db)[0]["start"] == "2026-11-16"
+
+    # Moving an existing cohort's day 1 under recorded days is still refused.
+    before = table_counts(Path(db))
+    code, _, err = run(capsys, "--db", db, "roster", "import", str(w1), "--cohort", "Nov 16",
+                       "--start", "2026-11-23")  # fmt: skip
     assert code == 2 and "moving day 1 would re-date them" in err
+    assert table_counts(Path(db)) == before
+    assert cohort_list(capsys, db)[0]["start"] == "2026-11-16"
+    # The same cohort's roster still updates (here week 1 gains B1), and only that cohort's.
     code, out, _ = run(capsys, "--db", db, "roster", "import", str(w2), "--cohort", "Nov 16")
-    assert code == 0 and "cohort 'Nov 16'" in out and agent_rows(Path(db)) == 3
-    listed = json.loads(run(capsys, "--db", db, "roster", "list", "--json")[1])
-    assert next(a for a in listed if a["agent_id"] == "A1")["days"]["1"]["note"] == "week 1 note"
+    assert code == 0 and "cohort 'Nov 16' (day 1 = 2026-11-16)" in out
+    assert "1 added, 0 updated, 1 unchanged" in out
+    code, out, _ = run(capsys, "--db", db, "roster", "list", "--json", "--cohort", "nov 16")
+    assert sorted(a["agent_id"] for a in json.loads(out)) == ["A1", "A2", "B1"]
+    week2_again = json.loads(run(capsys, "--db", db, "roster", "list", "--json")[1])
+    assert sorted(a["agent_id"] for a in week2_again) == ["A2", "B1"]
+
+
+def table_counts(db_path: Path) -> tuple[int, ...]:
+    con = sqlite3.connect(db_path)
+    try:
+        return tuple(
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("cohorts", "agents", "cohort_agents", "notes", "attendance_events")
+        )
+    finally:
+        con.close()
+
+
+def cohort_list(capsys, db: str) -> list[dict]:
+    code, out, _ = run(capsys, "--db", db, "cohort", "list", "--json")
+    assert code == 0
+    return json.loads(out)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from esp_tui import __version__
-from esp_tui.cli.common import add_global_options
+from esp_tui.cli.common import COHORT_HELP, add_cohort_option, add_global_options
 from esp_tui.cli.context import EXIT_FAIL, EXIT_USAGE, CliContext, CliError
 
 # Each module exposes register(subparsers); its handlers are run(args, ctx) -> exit code.
@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "esp_tui.cli.progress_cmd",
     "esp_tui.cli.close_cmd",
     "esp_tui.cli.backup_cmd",
+    "esp_tui.cli.cohort_cmd",
 )
 
 
@@ -31,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"esp-tui {__version__}")
     add_global_options(parser, suppress=False)
+    # Before a command: that command's cohort; with no command: the app opens on it.
+    add_cohort_option(
+        parser, suppress=False, help=f"{COHORT_HELP}; with no command, open the app on it"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -9,15 +9,21 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from esp_tui.cli.common import add_command, check_day, parse_day, require_cohort
+from esp_tui.cli.common import (
+    add_cohort_option,
+    add_command,
+    check_day,
+    parse_day,
+    require_cohort,
+)
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
 
 if TYPE_CHECKING:
     from esp_tui.domain.models import Cohort
 
 _STAMP_USAGE = """
-  esp-tui stamp AGENT_ID in|out|absent [--kind KIND] [--at HH:MM] [--day N]
-  esp-tui stamp import FILE.csv [--day N] [--yes]"""
+  esp-tui stamp AGENT_ID in|out|absent [--kind KIND] [--at HH:MM] [--day N] [--cohort NAME]
+  esp-tui stamp import FILE.csv [--day N] [--yes] [--cohort NAME]"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,12 +44,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--yes", action="store_true", help="import: write the proposed stamps (else only show)"
     )
+    add_cohort_option(p)
     p.set_defaults(func=run_stamp)
 
     n = add_command(sub, "note", "write an agent's note for a day (empty TEXT clears it)")
     n.add_argument("agent_id", metavar="AGENT_ID")
     n.add_argument("text", metavar="TEXT")
     n.add_argument("--day", type=parse_day, metavar="N", help="cohort day (default today)")
+    add_cohort_option(n)
     n.set_defaults(func=run_note)
 
 
@@ -115,13 +123,18 @@ def run_stamp(args: argparse.Namespace, ctx: CliContext) -> int:
 def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.domain.text import visible
     from esp_tui.services import attendance as svc
+    from esp_tui.services import meet_import as meet
 
     if args.kind is not None or args.at is not None:
         raise CliError("--kind/--at: not for `stamp import` (times come from the report)")
     cohort = require_cohort(ctx)
+    if args.yes:  # refused before the proposals are printed (storage refuses the write too)
+        from storage.cohort import require_open
+
+        require_open(ctx.db)  # CohortClosed: one line, exit 2
     day = _day(ctx, cohort, args.day)
     try:
-        preview = svc.preview_meet_report(ctx.db, cohort, Path(args.what))
+        preview = meet.preview_meet_report(ctx.db, cohort, Path(args.what))
     except svc.AttendanceError as e:
         raise CliError(str(e)) from None
     include_out = svc.is_day_over(cohort, day, ctx.now())
@@ -143,12 +156,17 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
             " app (M on the roster)"
         )
         return EXIT_OK
-    action = svc.accept_meet_proposals(
-        ctx.db, cohort, day, preview.proposals, include_out=include_out
-    )
+    try:  # the service's rules: agents already stamped are skipped, nothing in the future
+        action = meet.accept_meet_proposals(
+            ctx.db, cohort, day, preview.proposals, now=ctx.now(), include_out=include_out
+        )
+    except svc.AttendanceError as e:
+        raise CliError(str(e)) from None
+    skipped = len(preview.proposals) - len(action.agent_ids)
     ctx.out(
         f"stamped {len(action.agent_ids)} agents on day {day} ({outs}):"
         f" {len(action.event_ids)} events"
+        + (f"; {skipped} already stamped, left as they were" if skipped else "")
     )
     return EXIT_OK
 

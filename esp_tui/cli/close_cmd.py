@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from esp_tui.cli.common import add_command, check_day, parse_day, require_cohort
+from esp_tui.cli.common import (
+    add_cohort_option,
+    add_command,
+    check_day,
+    parse_day,
+    require_cohort,
+)
 from esp_tui.cli.context import EXIT_FAIL, EXIT_OK, CliContext, CliError
 from esp_tui.domain.text import printable, visible
 
@@ -19,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "check", "end-of-day readiness: exit 0 when ready, 1 with the gaps")
     p.add_argument("--day", type=parse_day, metavar="N", help="cohort day (default: today)")
     p.add_argument("--json", action="store_true", help='print {"ready", "gaps": [...]}')
+    add_cohort_option(p)
     p.set_defaults(func=run_check)
 
     p = add_command(sub, "sync", "push the day to the ESP Master Tracking sheet (one batch)")
@@ -30,11 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=("keep-sheet", "keep-local"),
         help="answer every conflict of this run: keep the sheet's value or write ours",
     )
+    add_cohort_option(p)
     p.set_defaults(func=run_sync)
 
     sheet = add_command(sub, "sheet", "set up the ESP Master Tracking sheet")
     ssub = sheet.add_subparsers(dest="sheet_cmd", metavar="{init}", required=True)
     p = add_command(ssub, "init", "create the missing tabs and headers (never moves a column)")
+    add_cohort_option(p)
     p.set_defaults(func=run_sheet_init)
 
     auth = add_command(sub, "auth", "Google credentials")
@@ -46,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rsub = report.add_subparsers(dest="report_cmd", metavar="{handoff}", required=True)
     p = add_command(rsub, "handoff", "the day-5 handoff for the agents' next TLs (markdown)")
     p.add_argument("--out", type=Path, metavar="FILE.md", help="write to a file, not stdout")
+    add_cohort_option(p)
     p.set_defaults(func=run_handoff)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
 from esp_tui.cli.context import CliContext, CliError
 
@@ -21,6 +22,24 @@ def add_global_options(p: argparse.ArgumentParser, *, suppress: bool) -> None:
         metavar="PATH",
         default=default,
         help="the TOML config (else $ESP_TUI_CONFIG, else the user config dir)",
+    )
+
+
+COHORT_HELP = "work on cohort NAME (default: the current cohort; `esp-tui cohort list` names them)"
+
+
+def add_cohort_option(
+    p: argparse.ArgumentParser, *, suppress: bool = True, help: str = COHORT_HELP
+) -> None:
+    """`--cohort NAME` (dest `cohort_scope`) for every command that reads or writes a cohort's
+    data: CliContext.db then works on that cohort instead of the current one. The subcommand
+    copies default to SUPPRESS so they never clobber a `--cohort` given before the command."""
+    p.add_argument(
+        "--cohort",
+        dest="cohort_scope",
+        metavar="NAME",
+        default=argparse.SUPPRESS if suppress else None,
+        help=help,
     )
 
 
@@ -43,6 +62,14 @@ def require_cohort(ctx: CliContext):
             f"{ctx.db_path}: no cohort yet; run `esp-tui roster import FILE.csv` or `esp-tui demo`"
         )
     return cohort
+
+
+def parse_date(value: str) -> date:
+    """An argparse type: YYYY-MM-DD (a bad one is argparse's usage error, exit 2)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
 def parse_day(value: str) -> int:

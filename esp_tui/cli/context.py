@@ -49,9 +49,20 @@ class CliContext:
 
     @cached_property
     def db(self) -> Database:
+        """The connection, working on `--cohort NAME` when given (else the current cohort)."""
         from storage.db import connect
 
-        return connect(self.db_path)
+        db = connect(self.db_path)
+        name = getattr(self.args, "cohort_scope", None)
+        if name is not None:
+            from esp_tui.services.cohorts import CohortError, scope_to
+
+            try:
+                scope_to(db, name)
+            except CohortError as e:
+                db.close()
+                raise CliError(f"--cohort: {e}") from None
+        return db
 
     def close(self) -> None:
         """Close the DB connection if one was opened (SQLite closes its own file)."""

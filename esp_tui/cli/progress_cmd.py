@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from esp_tui.cli.common import add_command, require_cohort
+from esp_tui.cli.common import add_cohort_option, add_command, require_cohort
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
 
 SETTABLE = ("passed", "failed", "in_progress", "waived", "not_started")
@@ -23,9 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="exam/cert score 0..100: records a graded attempt (passed or failed)",
     )
+    add_cohort_option(st)
     st.set_defaults(func=run_set)
     lst = add_command(psub, "list", "every agent's tasks, what is behind and what to do next")
     lst.add_argument("--json", action="store_true", help="print a JSON array")
+    add_cohort_option(lst)
     lst.set_defaults(func=run_list)
 
     flag = add_command(sub, "flag", "raise a red flag for the PMs (background_check, ...)")
@@ -34,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "kind", metavar="KIND", help="background_check | conduct | attendance | other"
     )
     flag.add_argument("text", metavar="TEXT")
+    add_cohort_option(flag)
     flag.set_defaults(func=run_flag)
 
 

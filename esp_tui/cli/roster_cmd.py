@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 
-from esp_tui.cli.common import add_command
+from esp_tui.cli.common import add_cohort_option, add_command, parse_date
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
-
-
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,16 +14,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     rsub = roster.add_subparsers(dest="roster_cmd", metavar="{import,list}", required=True)
     imp = add_command(rsub, "import", "import agents from a CSV (agent_id, name, email[, team])")
     imp.add_argument("file", type=Path, metavar="FILE.csv")
-    imp.add_argument("--cohort", metavar="NAME", help="cohort name (default from config)")
+    # Its own --cohort (dest `cohort`): an existing cohort's roster is updated, a new name
+    # creates the cohort. Not the `cohort_scope` of the other commands.
+    imp.add_argument(
+        "--cohort",
+        metavar="NAME",
+        help="the cohort: an existing one is updated, a new name creates it (needs --start"
+        " when other cohorts exist) and makes it current (default: the current cohort)",
+    )
     imp.add_argument(
         "--start",
-        type=_iso_date,
+        type=parse_date,
         metavar="YYYY-MM-DD",
         help="date of day 1 (default: today for a new cohort)",
     )
     imp.set_defaults(func=run_import)
     lst = add_command(rsub, "list", "list the agents")
     lst.add_argument("--json", action="store_true", help="print a JSON array")
+    add_cohort_option(lst)
     lst.set_defaults(func=run_list)
 
     demo = add_command(sub, "demo", "open the app on a demo cohort in its own database")
@@ -44,6 +44,13 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.domain.roster_csv import RosterError
     from esp_tui.services.roster import import_roster, read_roster_file
 
+    # `esp-tui --cohort NAME roster import ...` means the import's own --cohort NAME (create
+    # or update), never a scope: a new name does not exist yet to be scoped to.
+    scope = getattr(args, "cohort_scope", None)
+    if scope is not None:
+        if args.cohort is not None and args.cohort.strip().casefold() != scope.strip().casefold():
+            raise CliError(f"--cohort: given twice ('{scope}' and '{args.cohort}'); give it once")
+        args.cohort, args.cohort_scope = args.cohort or scope, None
     try:
         agents = read_roster_file(args.file)  # before the DB is even opened
         result = import_roster(

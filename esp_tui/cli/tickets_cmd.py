@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from esp_tui.cli.common import add_command, require_cohort
+from esp_tui.cli.common import add_cohort_option, add_command, require_cohort
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
 
 FORMS = (
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst.add_argument("--status", choices=("draft", "submitted"), help="only this status")
     lst.add_argument("--form", choices=FORMS, help="only this form")
     lst.add_argument("--agent", metavar="ID", help="only this agent's tickets")
+    add_cohort_option(lst)
     lst.set_defaults(func=run_list)
 
     new = add_command(tsub, "new", "create a ticket (a draft unless --submit)")
@@ -53,10 +54,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     new.add_argument("--submit", action="store_true", help="submit at once (must be valid)")
     new.add_argument("--json", action="store_true", help="print the ticket as JSON")
+    add_cohort_option(new)
     new.set_defaults(func=run_new)
 
     sm = add_command(tsub, "submit", "submit a draft (the form must be valid)")
     sm.add_argument("id", metavar="ID", help="the ticket id (or an unambiguous prefix)")
+    add_cohort_option(sm)
     sm.set_defaults(func=run_submit)
 
 

@@ -242,6 +242,7 @@ class AgentScreen(Screen[None]):
         cohort = self.esp.cohort
         if cohort is None:
             return
+        self.esp.require_writable()  # a closed cohort refuses before the editor opens
         day = self.selected_day()
         week = svc.agent_week(self.esp.db, self.esp.config, cohort, self.agent_id, self.esp.now())
 

@@ -29,11 +29,13 @@ class IntroState:
 
 
 def intro_state(app: Any) -> IntroState:
-    state = getattr(app, "_esp_intro_state", None)
-    if state is None:
-        state = IntroState()
-        app._esp_intro_state = state
-    return state
+    """The intro of the cohort on screen: each cohort keeps its own clock and ticks, so viewing
+    a past cohort and coming back leaves this week's intro as it was."""
+    states: dict[int | None, IntroState] | None = getattr(app, "_esp_intro_states", None)
+    if states is None:
+        states = app._esp_intro_states = {}
+    cohort = getattr(app, "cohort", None)
+    return states.setdefault(getattr(cohort, "id", None), IntroState())
 
 
 def timer_text(elapsed_s: float, target_min: int, done: int, total: int) -> Text:

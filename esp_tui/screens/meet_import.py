@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from esp_tui.services import attendance as svc
+from esp_tui.services import meet_import as meet
 from esp_tui.widgets.plain import cell, plain
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class MeetImportScreen(ModalScreen[svc.Action | None]):
     MeetImportScreen #summary { height: auto; }
     """
 
-    def __init__(self, preview: svc.MeetPreview, *, day: int) -> None:
+    def __init__(self, preview: meet.MeetPreview, *, day: int) -> None:
         super().__init__()
         self.preview = preview
         self.day = day
@@ -62,7 +63,7 @@ class MeetImportScreen(ModalScreen[svc.Action | None]):
     def on_mount(self) -> None:
         cohort = self.esp.cohort
         assert cohort is not None  # the roster only opens this with a cohort
-        self.chosen, self._stamped, self.include_out = svc.meet_defaults(
+        self.chosen, self._stamped, self.include_out = meet.meet_defaults(
             self.esp.db, cohort, self.day, self.preview, self.esp.now()
         )
         table = self.query_one("#proposals", DataTable)
@@ -148,9 +149,10 @@ class MeetImportScreen(ModalScreen[svc.Action | None]):
             self.dismiss(None)
             return
         picked = [p for p in self.preview.proposals if p.agent_id in self.chosen]
-        action = svc.accept_meet_proposals(
-            self.esp.db, cohort, self.day, picked, include_out=self.include_out
-        )
+        action = meet.accept_meet_proposals(
+            self.esp.db, cohort, self.day, picked, now=self.esp.now(),
+            include_out=self.include_out, restamp=self.chosen & self._stamped,
+        )  # fmt: skip
         self.dismiss(action)
 
     def action_cancel(self) -> None:

@@ -44,6 +44,27 @@ or try the app on invented agents:
 Press q to quit.
 """
 
+
+def empty_cohort_text(cohort: Cohort) -> Text:
+    """A cohort with no agent yet (its name is user text: never markup)."""
+    return Text.assemble(
+        ("No agents in cohort ", "bold"),
+        (cohort.name, "bold"),
+        (" yet.", "bold"),
+        "\n\nImport its roster (CSV with agent_id, name, email and optionally team):\n\n    ",
+        f"esp-tui roster import roster.csv --cohort {_shell_quote(cohort.name)}",
+        "\n\nor press C to view another cohort. Press q to quit.\n",
+    )
+
+
+def _shell_quote(text: str) -> str:
+    import shlex
+
+    from esp_tui.domain.text import visible
+
+    return shlex.quote(visible(text))
+
+
 # (column key, label, width). Progress and Where are filled by other features.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     # Sized to fit a 100-column terminal; the agent screen shows everything in full.
@@ -345,6 +366,14 @@ class RosterScreen(Screen[None]):
             id="close_day",
             tooltip="Close the day: readiness checklist and sync",
         ),
+        Binding(
+            "C",
+            "pick_cohort",
+            "Cohorts",
+            key_display="C",
+            id="pick_cohort",
+            tooltip="Cohorts: switch to another cohort (view a past week) or make one current",
+        ),
     ]
     DEFAULT_CSS = """
     RosterScreen #daybar { height: 1; padding: 0 1; background: $boost; }
@@ -378,7 +407,7 @@ class RosterScreen(Screen[None]):
         yield PlainInput(
             placeholder="filter by name, id or team · enter keeps · esc clears", id="filter"
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(RosterTable)
@@ -398,11 +427,31 @@ class RosterScreen(Screen[None]):
         if version == self._data_version:
             return
         self._data_version = version
+        # The cohort row may have changed (closed, reopened); the scope never moves: a CLI
+        # `cohort use` or `cohort new` elsewhere leaves this window on its cohort.
+        self.esp.refresh_cohort()
         if self.app.screen is self:
             self.reload()
             self.esp.refresh_header()
         else:
             self._stale = True
+
+    def cohort_changed(self) -> None:
+        """The app now views another cohort (the cohort picker): nothing of the old one stays,
+        neither its rows, its day, its filter nor its undo stack."""
+        self.undo_stack.clear()
+        self.day = self.esp.today_day() or 1
+        box = self.query_one("#filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = ""
+        box.remove_class("shown")
+        self.filter_text = ""
+        self._data_version = data_version(self.esp.db)
+        self._stale = False
+        self.reload()
+        table = self.query_one(RosterTable)
+        if table.row_count:
+            table.move_cursor(row=0, animate=False)
 
     def on_screen_resume(self) -> None:
         if getattr(self, "_stale", False):
@@ -431,7 +480,10 @@ class RosterScreen(Screen[None]):
         empty = not rows
         self.query_one(RosterTable).display = not empty
         self.query_one("#daybar", Static).display = not empty
-        self.query_one("#empty", Static).display = empty
+        empty_box = self.query_one("#empty", Static)
+        empty_box.display = empty
+        if empty:
+            empty_box.update(EMPTY_STATE if cohort is None else empty_cohort_text(cohort))
         if not empty and not self.query_one("#filter", Input).has_focus:
             self.query_one(RosterTable).focus()
 
@@ -512,12 +564,14 @@ class RosterScreen(Screen[None]):
         ]
         now = self.esp.now()
         other = not svc.is_today(cohort, self.day, now)
-        if other:
+        if cohort.closed:
+            parts.append("closed: read-only")
+        elif other:
             parts.append("not today: stamping asks first")
         if self.filter_text:
             parts.append(f"filter: '{self.filter_text}' ({len(self._painted)} shown)")
         bar.update(plain(" · ".join(parts)), layout=False)  # one fixed line: no re-layout
-        bar.set_class(other, "other-day")
+        bar.set_class(other or cohort.closed, "other-day")
 
     def _watch_day_over(self) -> None:
         # At the scheduled end, unstamped agents become absent: redraw once when that flips.
@@ -537,6 +591,7 @@ class RosterScreen(Screen[None]):
         cohort = self.cohort
         if cohort is None:
             return
+        self.esp.require_writable()  # a closed cohort refuses now, not after the question
         if svc.is_today(cohort, self.day, self.esp.now()):
             then()
             return
@@ -643,6 +698,7 @@ class RosterScreen(Screen[None]):
         cohort = self.cohort
         if cohort is None:
             return
+        self.esp.require_writable()
         scope = list(self._painted) if self.filter_text else None
         todo = svc.agents_without_stamp(self.esp.db, cohort, self.day, scope)
         if not todo:
@@ -677,6 +733,7 @@ class RosterScreen(Screen[None]):
         cohort = self.cohort
         if row is None or cohort is None:
             return
+        self.esp.require_writable()
 
         def saved(text: str) -> None:
             self.refresh_attendance([row.agent_id])
@@ -814,6 +871,11 @@ class RosterScreen(Screen[None]):
 
         open_troubleshoot(self.esp, self.selected_agent_id())
 
+    def action_pick_cohort(self) -> None:
+        from esp_tui.screens.cohort_picker import open_cohort_picker
+
+        open_cohort_picker(self.esp)
+
     def action_close_day(self) -> None:
         from esp_tui.screens.close import open_close
 
@@ -834,7 +896,9 @@ class RosterScreen(Screen[None]):
             from pathlib import Path
 
             try:
-                preview = svc.preview_meet_report(
+                from esp_tui.services.meet_import import preview_meet_report
+
+                preview = preview_meet_report(
                     self.esp.db, cohort, Path(path.strip()).expanduser()
                 )
             except svc.AttendanceError as e:

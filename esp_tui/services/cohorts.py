@@ -135,16 +135,17 @@ class CarryResult:
         c = self.carried
         return (
             f"{self.agent.agent_id} ({self.agent.name}) joined '{self.target.name}' from"
-            f" '{self.source.name}': {c.tasks} passed/waived/failed tasks, {c.attempts} exam attempts,"
-            f" {c.caps} CAPs, {c.flags} open red flags carried; attendance and notes stay in"
-            f" '{self.source.name}'"
+            f" '{self.source.name}': {c.tasks} passed/waived/failed tasks,"
+            f" {c.attempts} exam attempts, {c.caps} CAPs, {c.flags} open red flags carried;"
+            f" attendance and notes stay in '{self.source.name}'"
         )
 
 
 def carry(db: Database, agent_id: str, to: str, *, source: str | None = None) -> CarryResult:
     """A holdover joins cohort `to`, bringing passed and waived tasks, exam attempts (and a
-    failed exam's status), CAPs and open red flags from `source` (default: the connection's cohort if the agent is in it, else
-    the latest cohort they were in). The old cohort keeps their whole record."""
+    failed exam's status), CAPs and open red flags from `source` (default: the connection's
+    cohort if the agent is in it, else the latest cohort they were in). The old cohort keeps
+    their whole record."""
     agent_id = agent_id.strip()
     target = find(db, to)
     if source is not None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlite_utils import Database
 
 from esp_tui.config import Config
+from esp_tui.domain.models import Cohort
 
 
 def header_parts(db: Database, config: Config, now: datetime) -> list[str]:
@@ -36,3 +37,20 @@ def synced_segment(db: Database, now: datetime) -> str | None:
         return None
     local = run.finished_at.astimezone(now.tzinfo)
     return f"synced {local:%H:%M}" if local.date() == now.date() else f"synced {local:%d %b %H:%M}"
+
+
+def cohort_marks(db: Database, cohort: Cohort | None, today: date) -> list[tuple[str, str]]:
+    """What the TL must not miss about the cohort on screen, as (kind, text): "closed" when its
+    stamps and notes are read-only, "other" when it is not the database's current cohort (the
+    one esp-tui and the CLI open by default; another process may have switched it)."""
+    from storage import cohort as store
+
+    if cohort is None or cohort.id is None:
+        return []
+    marks: list[tuple[str, str]] = []
+    if cohort.closed:
+        marks.append(("closed", "closed · read-only"))
+    if store.current_id(db) not in (None, cohort.id):
+        over = cohort.date_of(cohort.days) < today
+        marks.append(("other", "viewing past cohort" if over else "not the current cohort"))
+    return marks

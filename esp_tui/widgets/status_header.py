@@ -1,17 +1,23 @@
-"""The one-line header: cohort, day, date and clock on the left; TL status and counts right."""
+"""The one-line header: cohort, day, date and clock on the left, then marks the TL must not miss
+(a closed cohort, a cohort that is not the current one); TL status and counts right."""
 
 from __future__ import annotations
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from esp_tui.domain.text import visible
 
+# By mark kind (EspApp.header_marks): Rich styles, no theme variables.
+MARK_STYLES = {
+    "closed": "bold white on dark_red",
+    "other": "bold black on yellow",
+}
+
 
 class StatusHeader(Static):
-    """Rendered from two strings the app keeps up to date."""
+    """Rendered from strings the app keeps up to date."""
 
     DEFAULT_CSS = """
     StatusHeader {
@@ -25,6 +31,7 @@ class StatusHeader(Static):
 
     left: reactive[str] = reactive("", layout=False)
     right: reactive[str] = reactive("", layout=False)
+    marks: reactive[tuple[tuple[str, str], ...]] = reactive((), layout=False)
 
     def on_mount(self) -> None:
         self.pull()
@@ -35,14 +42,24 @@ class StatusHeader(Static):
         texts = getattr(self.app, "header_texts", None)
         if texts is not None:
             self.left, self.right = texts()
+        marks = getattr(self.app, "header_marks", None)
+        if marks is not None:
+            self.marks = tuple(marks())
 
     def render(self) -> Text:
         # Both sides carry user text (the cohort name, the TL's status message): plain text,
-        # control characters made visible.
-        left, right = visible(self.left), visible(self.right)
+        # control characters made visible. Too narrow: the right side is cut first.
         width = self.size.width - 2
-        gap = max(1, width - cell_len(left) - cell_len(right))
-        text = Text(left, style="bold")
-        text.append(" " * gap)
-        text.append(right)
+        text = Text(visible(self.left), style="bold", no_wrap=True, overflow="ellipsis")
+        for kind, mark in self.marks:
+            text.append(" ")
+            text.append(f" {visible(mark)} ", style=MARK_STYLES.get(kind, "reverse"))
+        right = Text(visible(self.right))
+        room = width - text.cell_len - 1
+        if right and room >= 4:
+            right.truncate(room, overflow="ellipsis")
+            text.append(" " * max(1, width - text.cell_len - right.cell_len))
+            text.append_text(right)
+        if text.cell_len > width > 0:
+            text.truncate(width, overflow="ellipsis")
         return text
