@@ -49,9 +49,9 @@ def append_event(
         id=0,
         agent_id=agent_id,
         day=day,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         at=at,
-        absence_kind=absence_kind,  # type: ignore[arg-type]
+        absence_kind=absence_kind,
         undoes=undoes,
         created_at=created,
     )

@@ -187,7 +187,9 @@ def update_cohort(db: Database, cohort_id: int, cohort: Cohort) -> Cohort:
             cohort_id,
         ],
     )
-    return cohort_by_id(db, cohort_id)  # type: ignore[return-value]
+    updated = cohort_by_id(db, cohort_id)
+    assert updated is not None  # updated in place, in this transaction
+    return updated
 
 
 def save_cohort(db: Database, cohort: Cohort) -> Cohort:

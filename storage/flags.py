@@ -78,7 +78,9 @@ def add_cap(
         " VALUES (?, ?, ?, ?, ?, ?)",
         [write_id(db), agent_id, level, reason, to_text(at), day],
     )
-    return get_cap(db, cur.lastrowid)  # type: ignore[return-value]
+    cap = get_cap(db, int(cur.lastrowid or 0))
+    assert cap is not None  # just inserted, in this transaction
+    return cap
 
 
 def get_cap(db: Database, cap_id: int) -> Cap | None:
@@ -112,7 +114,9 @@ def add_flag(db: Database, agent_id: str, kind: RedFlagKind, text: str, at: date
         " VALUES (?, ?, ?, ?, ?)",
         [write_id(db), agent_id, kind, text, to_text(at)],
     )
-    return get_flag(db, cur.lastrowid)  # type: ignore[arg-type,return-value]
+    flag = get_flag(db, int(cur.lastrowid or 0))
+    assert flag is not None  # just inserted, in this transaction
+    return flag
 
 
 def get_flag(db: Database, flag_id: int) -> RedFlag | None:

@@ -94,7 +94,8 @@ def list_attempts(
     db: Database, agent_id: str | None = None, task_key: str | None = None
 ) -> list[ExamAttempt]:
     """Attempts in order, optionally for one agent and/or one task."""
-    where, args = ["cohort_id = ?"], [read_id(db)]
+    where: list[str] = ["cohort_id = ?"]
+    args: list[object] = [read_id(db)]
     if agent_id is not None:
         where.append("agent_id = ?")
         args.append(agent_id)

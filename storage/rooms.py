@@ -58,7 +58,7 @@ def insert_room(
         " VALUES (?, ?, ?, ?, ?, ?)",
         [write_id(db), name, purpose, meet_link, certifier, to_text(at)],
     )
-    return int(cur.lastrowid)
+    return int(cur.lastrowid or 0)
 
 
 def close_room(db: Database, room_id: int, at: datetime) -> None:
