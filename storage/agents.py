@@ -50,21 +50,6 @@ def _person(db: Database, agent_id: str) -> Agent | None:
     return _agent(r) if r else None
 
 
-def join_cohort(
-    db: Database, agent_id: str, *, carried_from: int | None = None, now: str | None = None
-) -> bool:
-    """Make the (existing) agent an active member of the cohort; True when they were not a
-    member before. Call inside db.atomic()."""
-    cid = write_id(db)
-    cur = db.execute(
-        "INSERT INTO cohort_agents (cohort_id, agent_id, active, joined_at, carried_from)"
-        " VALUES (?, ?, 1, ?, ?) ON CONFLICT(cohort_id, agent_id) DO UPDATE SET active = 1"
-        " WHERE cohort_agents.active = 0",
-        [cid, agent_id, now or to_text(utcnow()), carried_from],
-    )
-    return cur.rowcount == 1
-
-
 def upsert_agents(db: Database, agents: list[Agent]) -> ImportCounts:
     """Add new agents to the cohort, update changed ones, leave the rest. An agent id already
     known from another cohort is the same person: their details are updated and they join this

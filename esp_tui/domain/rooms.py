@@ -6,7 +6,7 @@ the time each agent spent in each room can always be recomputed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -133,10 +133,3 @@ def header_text(status: TlStatus | None, now: datetime) -> str:
     detail = f" {status.detail}" if status.detail else ""
     return f"TL assisting{detail} {took}"
 
-
-def room_of(moves: Sequence[RoomMove]) -> dict[str, int]:
-    """agent_id -> room id for the agents whose latest move put them in a room."""
-    latest: dict[str, int | None] = {}
-    for m in sorted(moves, key=lambda m: m.at):
-        latest[m.agent_id] = m.room_id
-    return {a: r for a, r in latest.items() if r is not None}
