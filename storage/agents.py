@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from sqlite3 import Row
+
 from sqlite_utils import Database
 
 from esp_tui.domain.models import Agent, ImportCounts
 from storage.clock import to_text, utcnow
 from storage.cohort import read_id, write_id
+from storage.db import query
 
 _FIELDS = ("name", "email", "team")
 
@@ -18,34 +21,40 @@ _SELECT = (
 )
 
 
-def _agent(r: tuple) -> Agent:
-    return Agent(agent_id=r[0], name=r[1], email=r[2], team=r[3], active=bool(r[4]))
+def _agent(r: Row) -> Agent:
+    return Agent(
+        agent_id=r["agent_id"],
+        name=r["name"],
+        email=r["email"],
+        team=r["team"],
+        active=bool(r["active"]),
+    )
 
 
 def list_agents(db: Database, *, include_inactive: bool = False) -> list[Agent]:
     """The cohort's roster, by name."""
     where = "" if include_inactive else " WHERE m.active = 1"
-    rows = db.execute(f"{_SELECT}{where} ORDER BY a.name, a.agent_id", [read_id(db)]).fetchall()
+    rows = query(db, f"{_SELECT}{where} ORDER BY a.name, a.agent_id", [read_id(db)]).fetchall()
     return [_agent(r) for r in rows]
 
 
 def get_agent(db: Database, agent_id: str) -> Agent | None:
     """The agent, if they belong to the cohort."""
-    r = db.execute(f"{_SELECT} WHERE a.agent_id = ?", [read_id(db), agent_id]).fetchone()
+    r = query(db, f"{_SELECT} WHERE a.agent_id = ?", [read_id(db), agent_id]).fetchone()
     return _agent(r) if r else None
 
 
 def agent_ids(db: Database) -> set[str]:
-    rows = db.execute(
-        "SELECT agent_id FROM cohort_agents WHERE cohort_id = ?", [read_id(db)]
+    rows = query(
+        db, "SELECT agent_id FROM cohort_agents WHERE cohort_id = ?", [read_id(db)]
     ).fetchall()
     return {r[0] for r in rows}
 
 
 def _person(db: Database, agent_id: str) -> Agent | None:
     """The agent as a person, whichever cohorts they belong to."""
-    r = db.execute(
-        "SELECT agent_id, name, email, team, 1 FROM agents WHERE agent_id = ?", [agent_id]
+    r = query(
+        db, "SELECT agent_id, name, email, team, 1 AS active FROM agents WHERE agent_id = ?", [agent_id]
     ).fetchone()
     return _agent(r) if r else None
 

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from sqlite3 import Row
 
 from sqlite_utils import Database
 
 from esp_tui.domain.attendance import AttendanceEvent
 from storage.clock import from_text, to_text, utcnow
 from storage.cohort import read_id, require_open, write_id
+from storage.db import query
 
 _COLUMNS = "id, agent_id, day, kind, at, absence_kind, undoes, created_at"
 
 
-def _event(r: tuple) -> AttendanceEvent:
+def _event(r: Row) -> AttendanceEvent:
     return AttendanceEvent(
-        id=r[0],
-        agent_id=r[1],
-        day=r[2],
-        kind=r[3],
-        at=from_text(r[4]),
-        absence_kind=r[5],
-        undoes=r[6],
-        created_at=from_text(r[7]),
+        id=r["id"],
+        agent_id=r["agent_id"],
+        day=r["day"],
+        kind=r["kind"],
+        at=from_text(r["at"]),
+        absence_kind=r["absence_kind"],
+        undoes=r["undoes"],
+        created_at=from_text(r["created_at"]),
     )
 
 
@@ -89,7 +91,8 @@ def get_events(db: Database, event_ids: Iterable[int]) -> list[AttendanceEvent]:
     if not ids:
         return []
     marks = ",".join("?" * len(ids))
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT {_COLUMNS} FROM attendance_events WHERE cohort_id = ? AND id IN ({marks})"
         " ORDER BY id",
         [read_id(db), *ids],
@@ -105,7 +108,8 @@ def events_for_agent(db: Database, agent_id: str, days: Iterable[int]) -> list[A
     """One agent's events on these days, in id order (`day IN` keeps the (day, agent) index)."""
     day_list = sorted(set(days))
     marks = ",".join("?" * len(day_list))
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT {_COLUMNS} FROM attendance_events"
         f" WHERE cohort_id = ? AND day IN ({marks}) AND agent_id = ? ORDER BY id",
         [read_id(db), *day_list, agent_id],
@@ -115,7 +119,8 @@ def events_for_agent(db: Database, agent_id: str, days: Iterable[int]) -> list[A
 
 def events_for_day(db: Database, day: int) -> list[AttendanceEvent]:
     """Every agent's events on one day, in id order."""
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT {_COLUMNS} FROM attendance_events WHERE cohort_id = ? AND day = ? ORDER BY id",
         [read_id(db), day],
     ).fetchall()
@@ -124,13 +129,15 @@ def events_for_day(db: Database, day: int) -> list[AttendanceEvent]:
 
 def all_events(db: Database) -> list[AttendanceEvent]:
     """Every event of the cohort, in id order."""
-    rows = db.execute(
-        f"SELECT {_COLUMNS} FROM attendance_events WHERE cohort_id = ? ORDER BY id", [read_id(db)]
+    rows = query(
+        db,
+        f"SELECT {_COLUMNS} FROM attendance_events WHERE cohort_id = ? ORDER BY id",
+        [read_id(db)],
     ).fetchall()
     return [_event(r) for r in rows]
 
 
 def event_count(db: Database) -> int:
-    return db.execute(
-        "SELECT count(*) FROM attendance_events WHERE cohort_id = ?", [read_id(db)]
+    return query(
+        db, "SELECT count(*) FROM attendance_events WHERE cohort_id = ?", [read_id(db)]
     ).fetchone()[0]

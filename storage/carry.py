@@ -7,6 +7,7 @@ from typing import NamedTuple
 from sqlite_utils import Database
 
 from storage.clock import to_text, utcnow
+from storage.db import query
 
 
 class Carried(NamedTuple):
@@ -58,7 +59,8 @@ def carry_record(db: Database, agent_id: str, source: int, target: int) -> Carri
 
 def cohorts_of(db: Database, agent_id: str) -> list[int]:
     """The cohorts the agent belongs to, latest day 1 first."""
-    rows = db.execute(
+    rows = query(
+        db,
         "SELECT m.cohort_id FROM cohort_agents m JOIN cohorts c ON c.id = m.cohort_id"
         " WHERE m.agent_id = ? ORDER BY c.start_date DESC, c.id DESC",
         [agent_id],
@@ -70,9 +72,10 @@ def holdovers(db: Database) -> dict[str, str]:
     """agent_id -> the name of the cohort they were carried from, for the connection's cohort."""
     from storage.cohort import read_id
 
-    rows = db.execute(
+    rows = query(
+        db,
         "SELECT m.agent_id, c.name FROM cohort_agents m JOIN cohorts c ON c.id = m.carried_from"
         " WHERE m.cohort_id = ?",
         [read_id(db)],
     ).fetchall()
-    return {r[0]: r[1] for r in rows}
+    return {r["agent_id"]: r["name"] for r in rows}

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from sqlite3 import Row
 
 from sqlite_utils import Database
 
 from esp_tui.domain.models import Cohort, Schedule
 from storage.clock import to_text, utcnow
-from storage.db import StorageError
+from storage.db import StorageError, query
 
 CURRENT_KEY = "current_cohort"
 _ATTR = "esp_cohort_id"
-_COLS = (
-    "id, name, start_date, timezone, days, schedule_json, is_demo, weekdays_only, state"
-)
+_COLS = "id, name, start_date, timezone, days, schedule_json, is_demo, weekdays_only, state"
 
 
 class NoCohort(StorageError):
@@ -32,17 +31,17 @@ class CohortClosed(StorageError):
     """Stamps and notes of a closed cohort are read-only."""
 
 
-def _cohort(r: tuple) -> Cohort:
+def _cohort(r: Row) -> Cohort:
     return Cohort(
-        id=r[0],
-        name=r[1],
-        start_date=date.fromisoformat(r[2]),
-        timezone=r[3],
-        days=r[4],
-        schedule=Schedule.model_validate(json.loads(r[5])),
-        is_demo=bool(r[6]),
-        weekdays_only=bool(r[7]),
-        state=r[8],
+        id=r["id"],
+        name=r["name"],
+        start_date=date.fromisoformat(r["start_date"]),
+        timezone=r["timezone"],
+        days=r["days"],
+        schedule=Schedule.model_validate(json.loads(r["schedule_json"])),
+        is_demo=bool(r["is_demo"]),
+        weekdays_only=bool(r["weekdays_only"]),
+        state=r["state"],
     )
 
 
@@ -50,14 +49,15 @@ def _cohort(r: tuple) -> Cohort:
 
 
 def _current_setting(db: Database) -> int | None:
-    r = db.execute(
+    r = query(
+        db,
         "SELECT c.id FROM settings s JOIN cohorts c ON c.id = CAST(s.value AS INTEGER)"
         " WHERE s.key = ?",
         [CURRENT_KEY],
     ).fetchone()
     if r is not None:
         return int(r[0])
-    r = db.execute("SELECT MAX(id) FROM cohorts").fetchone()  # no choice recorded: the newest
+    r = query(db, "SELECT MAX(id) FROM cohorts").fetchone()  # no choice recorded: the newest
     return int(r[0]) if r and r[0] is not None else None
 
 
@@ -113,21 +113,21 @@ def get_cohort(db: Database) -> Cohort | None:
 
 
 def cohort_by_id(db: Database, cohort_id: int) -> Cohort | None:
-    r = db.execute(f"SELECT {_COLS} FROM cohorts WHERE id = ?", [cohort_id]).fetchone()
+    r = query(db, f"SELECT {_COLS} FROM cohorts WHERE id = ?", [cohort_id]).fetchone()
     return _cohort(r) if r else None
 
 
 def cohort_by_name(db: Database, name: str) -> Cohort | None:
     """Names are unique, compared without case ("nov 16" is "Nov 16")."""
-    r = db.execute(
-        f"SELECT {_COLS} FROM cohorts WHERE name = ? COLLATE NOCASE", [name.strip()]
+    r = query(
+        db, f"SELECT {_COLS} FROM cohorts WHERE name = ? COLLATE NOCASE", [name.strip()]
     ).fetchone()
     return _cohort(r) if r else None
 
 
 def list_cohorts(db: Database) -> list[Cohort]:
     """Oldest day 1 first."""
-    rows = db.execute(f"SELECT {_COLS} FROM cohorts ORDER BY start_date, id").fetchall()
+    rows = query(db, f"SELECT {_COLS} FROM cohorts ORDER BY start_date, id").fetchall()
     return [_cohort(r) for r in rows]
 
 
@@ -138,10 +138,10 @@ def current_id(db: Database) -> int | None:
 
 def agent_counts(db: Database) -> dict[int, int]:
     """cohort id -> active agents."""
-    rows = db.execute(
-        "SELECT cohort_id, COUNT(*) FROM cohort_agents WHERE active = 1 GROUP BY cohort_id"
+    rows = query(
+        db, "SELECT cohort_id, COUNT(*) AS n FROM cohort_agents WHERE active = 1 GROUP BY cohort_id"
     ).fetchall()
-    return {r[0]: r[1] for r in rows}
+    return {r["cohort_id"]: r["n"] for r in rows}
 
 
 # --- writing (call inside db.atomic()) --------------------------------------------------------

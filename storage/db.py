@@ -30,8 +30,9 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -74,6 +75,13 @@ def data_version(db: Database) -> int:
     """Changes whenever ANOTHER connection (the CLI, a worker, another esp-tui) committed since
     this connection last asked: a cheap way for a screen to notice writes it did not make."""
     return int(db.execute("PRAGMA data_version").fetchone()[0])
+
+
+def query(db: Database, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+    """Run a SELECT whose rows are sqlite3.Row, so row mappers read columns by name."""
+    cur = db.conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute(sql, list(params))
 
 
 def is_locked_error(exc: BaseException) -> bool:
@@ -150,9 +158,7 @@ def _create_private(path: Path) -> None:
 def _check_is_ours(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse another program's SQLite file before changing anything in it (no WAL switch, no
     tables). An empty database (new file) is ours to set up."""
-    tables = {
-        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    }
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if not tables:
         return
     if "_sqlite_migrations" in tables:

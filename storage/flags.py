@@ -3,41 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from sqlite3 import Row
 
-from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
 from esp_tui.domain.progress import CapLevel, RedFlagKind
+from esp_tui.domain.records import Cap, RedFlag
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
-
-
-class Cap(BaseModel):
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    id: int
-    agent_id: str
-    level: CapLevel
-    reason: str
-    created_at: datetime
-    day: int | None = None
-
-
-class RedFlag(BaseModel):
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    id: int
-    agent_id: str
-    kind: RedFlagKind
-    text: str
-    raised_at: datetime
-    pm_notified_at: datetime | None = None
-    resolved_at: datetime | None = None
-
-    @property
-    def needs_notify(self) -> bool:
-        """Open and not yet sent to a PM: what the header and the close-of-day check count."""
-        return self.pm_notified_at is None and self.resolved_at is None
+from storage.db import query
 
 
 def _opt(text: str | None) -> datetime | None:
@@ -48,21 +22,26 @@ _CAP_COLS = "id, agent_id, level, reason, created_at, day"
 _FLAG_COLS = "id, agent_id, kind, text, raised_at, pm_notified_at, resolved_at"
 
 
-def _cap(r: tuple) -> Cap:
+def _cap(r: Row) -> Cap:
     return Cap(
-        id=r[0], agent_id=r[1], level=r[2], reason=r[3], created_at=from_text(r[4]), day=r[5]
+        id=r["id"],
+        agent_id=r["agent_id"],
+        level=r["level"],
+        reason=r["reason"],
+        created_at=from_text(r["created_at"]),
+        day=r["day"],
     )
 
 
-def _flag(r: tuple) -> RedFlag:
+def _flag(r: Row) -> RedFlag:
     return RedFlag(
-        id=r[0],
-        agent_id=r[1],
-        kind=r[2],
-        text=r[3],
-        raised_at=from_text(r[4]),
-        pm_notified_at=_opt(r[5]),
-        resolved_at=_opt(r[6]),
+        id=r["id"],
+        agent_id=r["agent_id"],
+        kind=r["kind"],
+        text=r["text"],
+        raised_at=from_text(r["raised_at"]),
+        pm_notified_at=_opt(r["pm_notified_at"]),
+        resolved_at=_opt(r["resolved_at"]),
     )
 
 
@@ -84,8 +63,8 @@ def add_cap(
 
 
 def get_cap(db: Database, cap_id: int) -> Cap | None:
-    r = db.execute(
-        f"SELECT {_CAP_COLS} FROM caps WHERE cohort_id = ? AND id = ?", [read_id(db), cap_id]
+    r = query(
+        db, f"SELECT {_CAP_COLS} FROM caps WHERE cohort_id = ? AND id = ?", [read_id(db), cap_id]
     ).fetchone()
     return _cap(r) if r else None
 
@@ -93,11 +72,12 @@ def get_cap(db: Database, cap_id: int) -> Cap | None:
 def list_caps(db: Database, agent_id: str | None = None) -> list[Cap]:
     """CAPs oldest first, for one agent or all."""
     if agent_id is None:
-        rows = db.execute(
-            f"SELECT {_CAP_COLS} FROM caps WHERE cohort_id = ? ORDER BY id", [read_id(db)]
+        rows = query(
+            db, f"SELECT {_CAP_COLS} FROM caps WHERE cohort_id = ? ORDER BY id", [read_id(db)]
         ).fetchall()
     else:
-        rows = db.execute(
+        rows = query(
+            db,
             f"SELECT {_CAP_COLS} FROM caps WHERE cohort_id = ? AND agent_id = ? ORDER BY id",
             [read_id(db), agent_id],
         ).fetchall()
@@ -110,8 +90,7 @@ def list_caps(db: Database, agent_id: str | None = None) -> list[Cap]:
 def add_flag(db: Database, agent_id: str, kind: RedFlagKind, text: str, at: datetime) -> RedFlag:
     """Record a red flag (not yet notified). Call inside db.atomic()."""
     cur = db.execute(
-        "INSERT INTO red_flags (cohort_id, agent_id, kind, text, raised_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO red_flags (cohort_id, agent_id, kind, text, raised_at) VALUES (?, ?, ?, ?, ?)",
         [write_id(db), agent_id, kind, text, to_text(at)],
     )
     flag = get_flag(db, int(cur.lastrowid or 0))
@@ -120,7 +99,8 @@ def add_flag(db: Database, agent_id: str, kind: RedFlagKind, text: str, at: date
 
 
 def get_flag(db: Database, flag_id: int) -> RedFlag | None:
-    r = db.execute(
+    r = query(
+        db,
         f"SELECT {_FLAG_COLS} FROM red_flags WHERE cohort_id = ? AND id = ?",
         [read_id(db), flag_id],
     ).fetchone()
@@ -130,11 +110,12 @@ def get_flag(db: Database, flag_id: int) -> RedFlag | None:
 def list_flags(db: Database, agent_id: str | None = None) -> list[RedFlag]:
     """Red flags oldest first, for one agent or all."""
     if agent_id is None:
-        rows = db.execute(
-            f"SELECT {_FLAG_COLS} FROM red_flags WHERE cohort_id = ? ORDER BY id", [read_id(db)]
+        rows = query(
+            db, f"SELECT {_FLAG_COLS} FROM red_flags WHERE cohort_id = ? ORDER BY id", [read_id(db)]
         ).fetchall()
     else:
-        rows = db.execute(
+        rows = query(
+            db,
             f"SELECT {_FLAG_COLS} FROM red_flags WHERE cohort_id = ? AND agent_id = ? ORDER BY id",
             [read_id(db), agent_id],
         ).fetchall()
@@ -143,7 +124,8 @@ def list_flags(db: Database, agent_id: str | None = None) -> list[RedFlag]:
 
 def unnotified_flags(db: Database) -> list[RedFlag]:
     """Open flags no PM has been told about yet."""
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT {_FLAG_COLS} FROM red_flags"
         " WHERE cohort_id = ? AND pm_notified_at IS NULL AND resolved_at IS NULL ORDER BY id",
         [read_id(db)],

@@ -61,16 +61,18 @@ def m0009_cohorts(db: Database) -> None:
     ):  # fmt: skip
         db.execute(f"ALTER TABLE {table} ADD COLUMN cohort_id INTEGER NOT NULL DEFAULT 1")
     db.execute("DROP INDEX attendance_events_day")
-    db.execute(
-        "CREATE INDEX attendance_events_day ON attendance_events(cohort_id, day, agent_id)"
-    )
+    db.execute("CREATE INDEX attendance_events_day ON attendance_events(cohort_id, day, agent_id)")
     db.execute("DROP INDEX troubleshoot_sessions_open")
     db.execute(
         "CREATE UNIQUE INDEX troubleshoot_sessions_open"
         " ON troubleshoot_sessions(cohort_id, agent_id) WHERE outcome IS NULL"
     )
-    for index, table in (("tickets_cohort", "tickets"), ("red_flags_cohort", "red_flags"),
-                         ("caps_cohort", "caps"), ("room_moves_cohort", "room_moves")):
+    for index, table in (
+        ("tickets_cohort", "tickets"),
+        ("red_flags_cohort", "red_flags"),
+        ("caps_cohort", "caps"),
+        ("room_moves_cohort", "room_moves"),
+    ):
         db.execute(f"CREATE INDEX {index} ON {table}(cohort_id)")
     # Tables whose key gains the cohort are rebuilt (SQLite cannot alter a primary key).
     _rebuild(

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from storage.migration_0009_cohorts import m0009_cohorts
+from storage.migration_0010_tickets_any_form import m0010_tickets_any_form
 
 MIGRATIONS = Migrations("esp-tui")
 
@@ -268,6 +269,8 @@ def m0008_settings(db: Database) -> None:
 
 # 0009 is long (it rebuilds four tables): it lives in its own module.
 MIGRATIONS(name="0009_cohorts")(m0009_cohorts)
+# 0010 rebuilds tickets without 0003's CHECK on form (the service checks the form registry).
+MIGRATIONS(name="0010_tickets_any_form")(m0010_tickets_any_form)
 
 
 def migrate(db: Database) -> int:

@@ -6,10 +6,12 @@ from sqlite_utils import Database
 
 from storage.clock import to_text, utcnow
 from storage.cohort import read_id, require_open, write_id
+from storage.db import query
 
 
 def get_note(db: Database, agent_id: str, day: int) -> str | None:
-    r = db.execute(
+    r = query(
+        db,
         "SELECT text FROM notes WHERE cohort_id = ? AND agent_id = ? AND day = ?",
         [read_id(db), agent_id, day],
     ).fetchone()
@@ -17,17 +19,17 @@ def get_note(db: Database, agent_id: str, day: int) -> str | None:
 
 
 def notes_for_day(db: Database, day: int) -> dict[str, str]:
-    rows = db.execute(
-        "SELECT agent_id, text FROM notes WHERE cohort_id = ? AND day = ?", [read_id(db), day]
+    rows = query(
+        db, "SELECT agent_id, text FROM notes WHERE cohort_id = ? AND day = ?", [read_id(db), day]
     ).fetchall()
-    return {r[0]: r[1] for r in rows}
+    return {r["agent_id"]: r["text"] for r in rows}
 
 
 def all_notes(db: Database) -> dict[tuple[str, int], str]:
-    rows = db.execute(
-        "SELECT agent_id, day, text FROM notes WHERE cohort_id = ?", [read_id(db)]
+    rows = query(
+        db, "SELECT agent_id, day, text FROM notes WHERE cohort_id = ?", [read_id(db)]
     ).fetchall()
-    return {(r[0], r[1]): r[2] for r in rows}
+    return {(r["agent_id"], r["day"]): r["text"] for r in rows}
 
 
 def set_note(db: Database, agent_id: str, day: int, text: str) -> None:

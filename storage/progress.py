@@ -3,40 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from sqlite3 import Row
 
-from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
 from esp_tui.domain.progress import TaskState
+from esp_tui.domain.records import ExamAttempt
 from esp_tui.domain.tasks import TaskStatus
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
+from storage.db import query
 
 
-class ExamAttempt(BaseModel):
-    """One graded attempt at an exam, a cert or the call certification (score None when the
-    attempt has no single score, e.g. a call certification decided over several calls)."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    id: int
-    agent_id: str
-    task_key: str
-    attempt_no: int
-    score: float | None
-    passed: bool
-    at: datetime
-
-
-def _attempt(r: tuple) -> ExamAttempt:
+def _attempt(r: Row) -> ExamAttempt:
     return ExamAttempt(
-        id=r[0],
-        agent_id=r[1],
-        task_key=r[2],
-        attempt_no=r[3],
-        score=r[4],
-        passed=bool(r[5]),
-        at=from_text(r[6]),
+        id=r["id"],
+        agent_id=r["agent_id"],
+        task_key=r["task_key"],
+        attempt_no=r["attempt_no"],
+        score=r["score"],
+        passed=bool(r["passed"]),
+        at=from_text(r["at"]),
     )
 
 
@@ -57,7 +44,8 @@ def set_status(
 
 
 def get_status(db: Database, agent_id: str, task_key: str) -> TaskStatus:
-    r = db.execute(
+    r = query(
+        db,
         "SELECT status FROM task_progress WHERE cohort_id = ? AND agent_id = ? AND task_key = ?",
         [read_id(db), agent_id, task_key],
     ).fetchone()
@@ -74,7 +62,8 @@ def add_attempt(
 ) -> ExamAttempt:
     """Append the next attempt (attempt_no = previous + 1). Call inside db.atomic()."""
     cid = write_id(db)
-    r = db.execute(
+    r = query(
+        db,
         "SELECT COALESCE(MAX(attempt_no), 0) FROM exam_attempts"
         " WHERE cohort_id = ? AND agent_id = ? AND task_key = ?",
         [cid, agent_id, task_key],
@@ -84,8 +73,8 @@ def add_attempt(
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [cid, agent_id, task_key, r[0] + 1, score, int(passed), to_text(at)],
     )
-    row = db.execute(
-        f"SELECT {_ATTEMPT_COLS} FROM exam_attempts WHERE id = ?", [cur.lastrowid]
+    row = query(
+        db, f"SELECT {_ATTEMPT_COLS} FROM exam_attempts WHERE id = ?", [cur.lastrowid]
     ).fetchone()
     return _attempt(row)
 
@@ -103,7 +92,8 @@ def list_attempts(
         where.append("task_key = ?")
         args.append(task_key)
     clause = f"WHERE {' AND '.join(where)}"
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT {_ATTEMPT_COLS} FROM exam_attempts {clause} ORDER BY agent_id, task_key,"
         " attempt_no",
         args,
@@ -113,7 +103,8 @@ def list_attempts(
 
 def failed_count(db: Database, agent_id: str, task_key: str) -> int:
     """Failed attempts, counted from the attempts themselves (not inferred from the status)."""
-    r = db.execute(
+    r = query(
+        db,
         "SELECT COUNT(*) FROM exam_attempts"
         " WHERE cohort_id = ? AND agent_id = ? AND task_key = ? AND passed = 0",
         [read_id(db), agent_id, task_key],
@@ -125,12 +116,13 @@ def _states(db: Database, agent_id: str | None) -> dict[str, dict[str, TaskState
     where = "WHERE cohort_id = ?" + (" AND agent_id = ?" if agent_id is not None else "")
     args: list[object] = [read_id(db)] + ([agent_id] if agent_id is not None else [])
     out: dict[str, dict[str, dict]] = {}
-    for aid, key, status in db.execute(
-        f"SELECT agent_id, task_key, status FROM task_progress {where}", args
+    for aid, key, status in query(
+        db, f"SELECT agent_id, task_key, status FROM task_progress {where}", args
     ).fetchall():
         out.setdefault(aid, {}).setdefault(key, {})["status"] = status
     # Attempt count and the latest non-null score, per agent and task.
-    for aid, key, n, last in db.execute(
+    for aid, key, n, last in query(
+        db,
         "SELECT agent_id, task_key, COUNT(*),"
         " (SELECT b.score FROM exam_attempts b WHERE b.cohort_id = a.cohort_id"
         "  AND b.agent_id = a.agent_id"

@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from sqlite3 import Row
 
 from sqlite_utils import Database
 
 from esp_tui.domain.rooms import Room, RoomMove, TlStatus
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
+from storage.db import query
 
 _ROOM_COLS = "id, name, purpose, meet_link, certifier, opened_at, closed_at"
 
 
-def _room(r: tuple[Any, ...]) -> Room:
+def _room(r: Row) -> Room:
     return Room(
-        id=r[0],
-        name=r[1],
-        purpose=r[2],
-        meet_link=r[3],
-        certifier=r[4],
-        opened_at=from_text(r[5]),
-        closed_at=from_text(r[6]) if r[6] else None,
+        id=r["id"],
+        name=r["name"],
+        purpose=r["purpose"],
+        meet_link=r["meet_link"],
+        certifier=r["certifier"],
+        opened_at=from_text(r["opened_at"]),
+        closed_at=from_text(r["closed_at"]) if r["closed_at"] else None,
     )
 
 
 def list_rooms(db: Database, *, include_closed: bool = False) -> list[Room]:
     where = "" if include_closed else " AND closed_at IS NULL"
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT {_ROOM_COLS} FROM side_meets WHERE cohort_id = ?{where} ORDER BY id",
         [read_id(db)],
     ).fetchall()
@@ -36,7 +38,8 @@ def list_rooms(db: Database, *, include_closed: bool = False) -> list[Room]:
 
 
 def get_room(db: Database, room_id: int) -> Room | None:
-    r = db.execute(
+    r = query(
+        db,
         f"SELECT {_ROOM_COLS} FROM side_meets WHERE cohort_id = ? AND id = ?",
         [read_id(db), room_id],
     ).fetchone()
@@ -44,8 +47,8 @@ def get_room(db: Database, room_id: int) -> Room | None:
 
 
 def count_rooms(db: Database) -> int:
-    return db.execute(
-        "SELECT COUNT(*) FROM side_meets WHERE cohort_id = ?", [read_id(db)]
+    return query(
+        db, "SELECT COUNT(*) FROM side_meets WHERE cohort_id = ?", [read_id(db)]
     ).fetchone()[0]
 
 
@@ -80,22 +83,26 @@ def insert_move(db: Database, agent_id: str, room_id: int | None, at: datetime) 
 def list_moves(db: Database, *, agent_id: str | None = None) -> list[RoomMove]:
     """In the order they were made."""
     where, params = (" AND agent_id = ?", [agent_id]) if agent_id else ("", [])
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT agent_id, room_id, at FROM room_moves WHERE cohort_id = ?{where} ORDER BY id",
         [read_id(db), *params],
     ).fetchall()
-    return [RoomMove(agent_id=r[0], room_id=r[1], at=from_text(r[2])) for r in rows]
+    return [
+        RoomMove(agent_id=r["agent_id"], room_id=r["room_id"], at=from_text(r["at"])) for r in rows
+    ]
 
 
 def current_room_ids(db: Database) -> dict[str, int]:
     """agent_id -> room id for the agents whose latest move put them in a room."""
-    rows = db.execute(
+    rows = query(
+        db,
         "SELECT m.agent_id, m.room_id FROM room_moves m"
         " JOIN (SELECT agent_id, MAX(id) AS id FROM room_moves WHERE cohort_id = ?"
         " GROUP BY agent_id) last ON last.id = m.id WHERE m.room_id IS NOT NULL",
         [read_id(db)],
     ).fetchall()
-    return {r[0]: r[1] for r in rows}
+    return {r["agent_id"]: r["room_id"] for r in rows}
 
 
 # --- TL status -------------------------------------------------------------------------------
@@ -103,8 +110,14 @@ def current_room_ids(db: Database) -> dict[str, int]:
 _TL_COLS = "status, detail, minutes, since, message"
 
 
-def _tl(r: tuple[Any, ...]) -> TlStatus:
-    return TlStatus(status=r[0], detail=r[1], minutes=r[2], since=from_text(r[3]), message=r[4])
+def _tl(r: Row) -> TlStatus:
+    return TlStatus(
+        status=r["status"],
+        detail=r["detail"],
+        minutes=r["minutes"],
+        since=from_text(r["since"]),
+        message=r["message"],
+    )
 
 
 def insert_tl_status(db: Database, s: TlStatus) -> None:
@@ -116,13 +129,14 @@ def insert_tl_status(db: Database, s: TlStatus) -> None:
 
 
 def latest_tl_status(db: Database) -> TlStatus | None:
-    r = db.execute(f"SELECT {_TL_COLS} FROM tl_status_log ORDER BY id DESC LIMIT 1").fetchone()
+    r = query(db, f"SELECT {_TL_COLS} FROM tl_status_log ORDER BY id DESC LIMIT 1").fetchone()
     return _tl(r) if r else None
 
 
 def tl_status_between(db: Database, start: datetime, end: datetime) -> list[TlStatus]:
     """Entries with start <= since < end, oldest first (UTC text compares in time order)."""
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT {_TL_COLS} FROM tl_status_log WHERE since >= ? AND since < ? ORDER BY id",
         [to_text(start), to_text(end)],
     ).fetchall()

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from sqlite3 import Row
 from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
+from storage.db import query
 
 CellKey = tuple[str, str, str]  # (sheet tab, row key, column header)
 
@@ -44,7 +46,10 @@ def load_snapshot(db: Database, sheets: Iterable[str] | None = None) -> dict[Cel
         tabs = sorted(set(sheets))
         params += tabs
         sql += f" AND sheet IN ({', '.join('?' for _ in tabs)})"
-    return {(r[0], r[1], r[2]): SnapEntry(r[3], r[4]) for r in db.execute(sql, params).fetchall()}
+    return {
+        (r["sheet"], r["row_key"], r["header"]): SnapEntry(r["value"], r["local"])
+        for r in query(db, sql, params).fetchall()
+    }
 
 
 def record_sync(
@@ -131,26 +136,28 @@ class LastPush(NamedTuple):
 
 def last_push(db: Database, key: CellKey) -> LastPush | None:
     """The snapshot of one cell, or None when we never pushed it."""
-    r = db.execute(
+    r = query(
+        db,
         "SELECT value, local, pushed_at, pushed_by FROM sync_snapshot"
         " WHERE cohort_id = ? AND sheet = ? AND row_key = ? AND header = ?",
         [read_id(db), *key],
     ).fetchone()
     if r is None:
         return None
-    return LastPush(r[0], r[1], from_text(r[2]) if r[2] else None, r[3] or None)
+    pushed_at = from_text(r["pushed_at"]) if r["pushed_at"] else None
+    return LastPush(r["value"], r["local"], pushed_at, r["pushed_by"] or None)
 
 
-def _run(r: tuple[Any, ...]) -> SyncRun:
+def _run(r: Row) -> SyncRun:
     return SyncRun(
-        id=r[0],
-        started_at=from_text(r[1]),
-        finished_at=from_text(r[2]),
-        outcome=r[3],
-        requests=r[4],
-        cells_written=r[5],
-        rows_appended=r[6],
-        conflicts=json.loads(r[7]),
+        id=r["id"],
+        started_at=from_text(r["started_at"]),
+        finished_at=from_text(r["finished_at"]),
+        outcome=r["outcome"],
+        requests=r["requests"],
+        cells_written=r["cells_written"],
+        rows_appended=r["rows_appended"],
+        conflicts=json.loads(r["conflicts_json"]),
     )
 
 
@@ -160,7 +167,8 @@ _RUN_COLS = (
 
 
 def last_run(db: Database) -> SyncRun | None:
-    r = db.execute(
+    r = query(
+        db,
         f"SELECT {_RUN_COLS} FROM sync_runs WHERE cohort_id = ? ORDER BY id DESC LIMIT 1",
         [read_id(db)],
     ).fetchone()
@@ -168,7 +176,8 @@ def last_run(db: Database) -> SyncRun | None:
 
 
 def list_runs(db: Database, limit: int = 20) -> list[SyncRun]:
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT {_RUN_COLS} FROM sync_runs WHERE cohort_id = ? ORDER BY id DESC LIMIT ?",
         [read_id(db), limit],
     ).fetchall()
@@ -176,6 +185,6 @@ def list_runs(db: Database, limit: int = 20) -> list[SyncRun]:
 
 
 def count_runs(db: Database) -> int:
-    return db.execute(
-        "SELECT COUNT(*) FROM sync_runs WHERE cohort_id = ?", [read_id(db)]
+    return query(
+        db, "SELECT COUNT(*) FROM sync_runs WHERE cohort_id = ?", [read_id(db)]
     ).fetchone()[0]

@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from sqlite3 import Row
 
 from sqlite_utils import Database
 
 from esp_tui.domain.tickets import Ticket
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
+from storage.db import query
 
 _COLS = "id, form, agent_id, fields_json, status, created_at, updated_at, submitted_at"
 
 
-def _ticket(r: tuple[Any, ...]) -> Ticket:
+def _ticket(r: Row) -> Ticket:
     return Ticket(
-        id=r[0],
-        form=r[1],
-        agent_id=r[2],
-        fields=json.loads(r[3]),
-        status=r[4],
-        created_at=from_text(r[5]),
-        updated_at=from_text(r[6]),
-        submitted_at=from_text(r[7]) if r[7] else None,
+        id=r["id"],
+        form=r["form"],
+        agent_id=r["agent_id"],
+        fields=json.loads(r["fields_json"]),
+        status=r["status"],
+        created_at=from_text(r["created_at"]),
+        updated_at=from_text(r["updated_at"]),
+        submitted_at=from_text(r["submitted_at"]) if r["submitted_at"] else None,
     )
 
 
 def get_ticket(db: Database, ticket_id: str) -> Ticket | None:
-    r = db.execute(
-        f"SELECT {_COLS} FROM tickets WHERE cohort_id = ? AND id = ?", [read_id(db), ticket_id]
+    r = query(
+        db, f"SELECT {_COLS} FROM tickets WHERE cohort_id = ? AND id = ?", [read_id(db), ticket_id]
     ).fetchone()
     return _ticket(r) if r else None
 
@@ -49,15 +50,15 @@ def list_tickets(
             where.append(f"{col} = ?")
             params.append(value)
     clause = f"WHERE {' AND '.join(where)}"
-    rows = db.execute(
-        f"SELECT {_COLS} FROM tickets {clause} ORDER BY created_at, rowid", params
+    rows = query(
+        db, f"SELECT {_COLS} FROM tickets {clause} ORDER BY created_at, rowid", params
     ).fetchall()
     return [_ticket(r) for r in rows]
 
 
 def count_tickets(db: Database, *, status: str) -> int:
-    return db.execute(
-        "SELECT COUNT(*) FROM tickets WHERE cohort_id = ? AND status = ?", [read_id(db), status]
+    return query(
+        db, "SELECT COUNT(*) FROM tickets WHERE cohort_id = ? AND status = ?", [read_id(db), status]
     ).fetchone()[0]
 
 
@@ -103,9 +104,10 @@ def delete_ticket(db: Database, ticket_id: str) -> None:
 
 def counts_by_agent(db: Database) -> dict[tuple[str, str], int]:
     """(agent_id, status) -> number of tickets."""
-    rows = db.execute(
-        "SELECT agent_id, status, COUNT(*) FROM tickets WHERE cohort_id = ?"
+    rows = query(
+        db,
+        "SELECT agent_id, status, COUNT(*) AS n FROM tickets WHERE cohort_id = ?"
         " GROUP BY agent_id, status",
         [read_id(db)],
     ).fetchall()
-    return {(r[0], r[1]): r[2] for r in rows}
+    return {(r["agent_id"], r["status"]): r["n"] for r in rows}

@@ -4,53 +4,29 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from sqlite3 import Row
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
+from esp_tui.domain.records import SessionOutcome, TroubleshootSession
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
-
-SessionOutcome = Literal["resolved", "escalated", "abandoned"]
+from storage.db import query
 
 _COLS = "id, agent_id, tree, state_json, outcome, ticket_id, started_at, updated_at"
 
 
-class TroubleshootSession(BaseModel):
-    """A stored walk. `state` is the wizard engine's `to_state()`; outcome None = still open."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    id: str
-    agent_id: str
-    tree: str
-    state: dict[str, Any]
-    outcome: SessionOutcome | None
-    ticket_id: str | None
-    started_at: datetime
-    updated_at: datetime
-
-    @property
-    def is_open(self) -> bool:
-        return self.outcome is None
-
-    @property
-    def steps_answered(self) -> int:
-        path = self.state.get("path")
-        return len(path) if isinstance(path, list) else 0
-
-
-def _session(r: tuple[Any, ...]) -> TroubleshootSession:
+def _session(r: Row) -> TroubleshootSession:
     return TroubleshootSession(
-        id=r[0],
-        agent_id=r[1],
-        tree=r[2],
-        state=json.loads(r[3]),
-        outcome=r[4],
-        ticket_id=r[5],
-        started_at=from_text(r[6]),
-        updated_at=from_text(r[7]),
+        id=r["id"],
+        agent_id=r["agent_id"],
+        tree=r["tree"],
+        state=json.loads(r["state_json"]),
+        outcome=r["outcome"],
+        ticket_id=r["ticket_id"],
+        started_at=from_text(r["started_at"]),
+        updated_at=from_text(r["updated_at"]),
     )
 
 
@@ -59,7 +35,8 @@ def _dump(state: dict[str, Any]) -> str:
 
 
 def get_session(db: Database, session_id: str) -> TroubleshootSession | None:
-    r = db.execute(
+    r = query(
+        db,
         f"SELECT {_COLS} FROM troubleshoot_sessions WHERE cohort_id = ? AND id = ?",
         [read_id(db), session_id],
     ).fetchone()
@@ -68,7 +45,8 @@ def get_session(db: Database, session_id: str) -> TroubleshootSession | None:
 
 def open_session(db: Database, agent_id: str) -> TroubleshootSession | None:
     """The agent's unfinished session (a unique index allows at most one)."""
-    r = db.execute(
+    r = query(
+        db,
         f"SELECT {_COLS} FROM troubleshoot_sessions"
         " WHERE cohort_id = ? AND agent_id = ? AND outcome IS NULL",
         [read_id(db), agent_id],
@@ -78,7 +56,8 @@ def open_session(db: Database, agent_id: str) -> TroubleshootSession | None:
 
 def sessions_for_agent(db: Database, agent_id: str) -> list[TroubleshootSession]:
     """Newest first."""
-    rows = db.execute(
+    rows = query(
+        db,
         f"SELECT {_COLS} FROM troubleshoot_sessions WHERE cohort_id = ? AND agent_id = ?"
         " ORDER BY started_at DESC, rowid DESC",
         [read_id(db), agent_id],
@@ -89,7 +68,8 @@ def sessions_for_agent(db: Database, agent_id: str) -> list[TroubleshootSession]
 def last_tree(db: Database, agent_id: str | None = None) -> str | None:
     """The tree of the most recently started session (of one agent, or of anyone)."""
     where, params = (" AND agent_id = ?", [agent_id]) if agent_id else ("", [])
-    r = db.execute(
+    r = query(
+        db,
         f"SELECT tree FROM troubleshoot_sessions WHERE cohort_id = ?{where}"
         " ORDER BY started_at DESC, rowid DESC LIMIT 1",
         [read_id(db), *params],
