@@ -54,7 +54,9 @@ def agent_ids(db: Database) -> set[str]:
 def _person(db: Database, agent_id: str) -> Agent | None:
     """The agent as a person, whichever cohorts they belong to."""
     r = query(
-        db, "SELECT agent_id, name, email, team, 1 AS active FROM agents WHERE agent_id = ?", [agent_id]
+        db,
+        "SELECT agent_id, name, email, team, 1 AS active FROM agents WHERE agent_id = ?",
+        [agent_id],
     ).fetchone()
     return _agent(r) if r else None
 

@@ -133,18 +133,27 @@ def unnotified_flags(db: Database) -> list[RedFlag]:
     return [_flag(r) for r in rows]
 
 
+# A holdover's open flag is copied into the new cohort (storage/carry.py): the copies are the
+# same flag (same agent, kind, text and raise time), so telling the PM or resolving it in one
+# week marks every copy, and last week's closed record does not go on asking for a PM.
+_SAME_FLAG = (
+    " WHERE (agent_id, kind, text, raised_at) = (SELECT agent_id, kind, text, raised_at"
+    " FROM red_flags WHERE cohort_id = ? AND id = ?)"
+)
+
+
 def mark_notified(db: Database, flag_id: int, at: datetime) -> None:
-    """Record when the PM was told (the first time only). Call inside db.atomic()."""
+    """Record when the PM was told (the first time only), on every copy of the flag. Call
+    inside db.atomic()."""
     db.execute(
-        "UPDATE red_flags SET pm_notified_at = ?"
-        " WHERE cohort_id = ? AND id = ? AND pm_notified_at IS NULL",
+        f"UPDATE red_flags SET pm_notified_at = ?{_SAME_FLAG} AND pm_notified_at IS NULL",
         [to_text(at), write_id(db), flag_id],
     )
 
 
 def mark_resolved(db: Database, flag_id: int, at: datetime) -> None:
+    """Record when the flag was resolved (the first time only), on every copy of the flag."""
     db.execute(
-        "UPDATE red_flags SET resolved_at = ?"
-        " WHERE cohort_id = ? AND id = ? AND resolved_at IS NULL",
+        f"UPDATE red_flags SET resolved_at = ?{_SAME_FLAG} AND resolved_at IS NULL",
         [to_text(at), write_id(db), flag_id],
     )

@@ -186,3 +186,25 @@ def test_a_holdovers_attempts_count_toward_the_guide_and_the_handoff_says_holdov
     cohort_store.use(db, cohort_store.cohort_by_name(db, "Nov 16").id)
     assert latest_guide_step(db, cfg, "H1", "cert_aetna") == week1_step
     assert "Holdover" not in handoff_markdown(db, cfg, now=W2_EVENING)
+
+
+def test_telling_the_pm_about_a_carried_flag_marks_last_weeks_copy_too(two_weeks, cfg):
+    """The copies are one flag: the closed week stops asking for a PM once the new week told
+    one; a different flag with the same text raised at another time is left alone."""
+    from storage.flags import list_flags, mark_notified, unnotified_flags
+
+    _, db = two_weeks
+    week1 = cohort_store.cohort_by_name(db, "Nov 16")
+    with db.atomic():
+        add_flag(db, "H1", "conduct", "open in week 1", W1_EVENING)  # same text, later: another
+    cohorts.set_closed(db, "Nov 16")
+    cohorts.new_cohort(db, cfg, "Nov 23", date(2026, 11, 23), roster=people("W2A"))
+    cohorts.carry(db, "H1", "Nov 23")
+    carried = [f for f in list_flags(db) if f.raised_at == W1_DAY1]
+    assert len(carried) == 1 and len(unnotified_flags(db)) == 2
+    with db.atomic():
+        mark_notified(db, carried[0].id, W2_EVENING)
+    assert len(unnotified_flags(db)) == 1
+    cohort_store.use(db, week1.id)
+    left = unnotified_flags(db)
+    assert [f.raised_at for f in left] == [W1_EVENING]  # the other flag still asks
