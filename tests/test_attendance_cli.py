@@ -53,16 +53,18 @@ def test_plain_absent_defaults_to_the_absent_kind(cli, seeded_db):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("stamp", "NOPE", "in"), "AGENT_ID 'NOPE': no such agent in the roster"),
-        (("stamp", "D1001", "in", "--at", "25:00"), "--at '25:00': expected a time as HH:MM"),
+        # the services' own messages (issue 13: the CLI no longer re-validates), the field
+        # said as the argument typed
+        (("stamp", "NOPE", "in"), "AGENT_ID 'NOPE': not in the roster of cohort 'Demo cohort'"),
+        (("stamp", "D1001", "in", "--at", "25:00"), "--at '25:00': bad time, expected HH:MM"),
         (("stamp", "D1001", "in", "--at", "nine"), "--at 'nine'"),
         (("stamp", "D1001", "in", "--day", "0"), "--day 0: outside the cohort's days 1..5"),
         (("stamp", "D1001", "in", "--day", "6"), "--day 6: outside"),
-        (("stamp", "D1001", "lunch"), "'lunch': expected in, out or absent"),
-        (("stamp", "D1001", "in", "--kind", "ncns"), "--kind ncns: only with `absent`"),
+        (("stamp", "D1001", "lunch"), "kind 'lunch': expected one of in, out, absent"),
+        (("stamp", "D1001", "in", "--kind", "ncns"), "--kind ncns: only for 'absent'"),
         (("stamp", "D1001", "absent", "--kind", "sick"), "--kind sick: expected one of"),
         (("stamp", "D1001", "in", "--yes"), "--yes: only for `esp-tui stamp import"),
-        (("note", "NOPE", "hello"), "AGENT_ID 'NOPE'"),
+        (("note", "NOPE", "hello"), "AGENT_ID 'NOPE': not in the roster of cohort 'Demo"),
         (("note", "D1001", "hello", "--day", "9"), "--day 9: outside"),
         (("stamp", "import", "missing.csv"), "missing.csv: cannot read the file"),
     ],
@@ -80,10 +82,10 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(cli, seeded_db, argv
     [
         (
             ("stamp", "D1001", "in", "--at", "12:59"),
-            "esp-tui: error: at '12:59': day 1 12:59 is in the future (now Mon 09:14)\n",
+            "esp-tui: error: --at '12:59': day 1 12:59 is in the future (now Mon 09:14)\n",
         ),
         (("stamp", "D1001", "out", "--at", "16:50"), "day 1 16:50 is in the future"),
-        (("stamp", "D1001", "in", "--day", "2"), "day 2: day 2 09:14 is in the future"),
+        (("stamp", "D1001", "in", "--day", "2"), "error: --day 2: day 2 09:14 is in the future"),
         (("stamp", "D1001", "in", "--at", "08:00", "--day", "3"), "day 3 08:00 is in the future"),
     ],
 )
@@ -101,7 +103,7 @@ def test_an_absence_ahead_is_allowed_but_an_out_before_the_first_in_is_not(cli, 
     code, _, err = cli("stamp", "D1002", "out", "--at", "08:30")
     assert code == 2
     assert err == (
-        "esp-tui: error: at '08:30': out 08:30 is before Morgan Underhill's first in 09:05"
+        "esp-tui: error: --at '08:30': out 08:30 is before Morgan Underhill's first in 09:05"
         " on day 1\n"
     )
     assert [e.kind for e in all_events(seeded_db)] == ["absent", "in"]
@@ -169,6 +171,18 @@ def test_stamp_import_on_a_finished_day_adds_the_outs(seeded_db, db_path, tmp_pa
         assert main(argv) == 0
     assert "(in and out stamps)" in capsys.readouterr().out
     assert [e.kind for e in all_events(seeded_db)] == ["in", "out", "in", "out"]
+
+
+@pytest.mark.parametrize("yes", [(), ("--yes",)])
+def test_stamp_import_for_a_day_outside_the_cohort_is_refused_by_the_service(
+    cli, seeded_db, tmp_path, yes
+):
+    report = tmp_path / "meet.csv"
+    report.write_text(MEET)
+    code, out, err = cli("stamp", "import", str(report), "--day", "9", *yes)
+    assert (code, out) == (2, "")
+    assert err == "esp-tui: error: --day 9: outside the cohort's days 1..5\n"
+    assert event_count(seeded_db) == 0
 
 
 def test_stamp_import_yes_keeps_the_tls_own_stamps_like_the_review_screen(cli, seeded_db, tmp_path):

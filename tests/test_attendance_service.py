@@ -391,6 +391,32 @@ def test_meet_report_preview_writes_nothing_and_accept_is_one_action(
     assert svc.day_view(seeded_db, config, cohort, KAI, 1, FIXED_NOW).in_local is None
 
 
+def test_the_review_defaults_refuse_a_day_outside_the_cohort_as_accepting_does(
+    seeded_db, cohort, tmp_path
+):
+    """`stamp import` no longer checks --day itself (issue 13): the service's defaults refuse a
+    day outside the cohort, with the same rule and words as accepting does."""
+    csv = tmp_path / "meet.csv"
+    csv.write_text("Participant,Email,First seen,Last seen\nKai Everly,,9:02 AM,4:58 PM\n")
+    preview = meet.preview_meet_report(seeded_db, cohort, csv)
+    for day in (0, 6):
+        with pytest.raises(svc.AttendanceError) as defaults:
+            meet.meet_defaults(seeded_db, cohort, day, preview, FIXED_NOW)
+        with pytest.raises(svc.AttendanceError) as accept:
+            meet.accept_meet_proposals(seeded_db, cohort, day, preview.proposals, now=FIXED_NOW)
+        assert str(defaults.value) == str(accept.value) == (
+            f"day {day}: outside the cohort's days 1..5"
+        )
+    chosen, stamped, include_out = meet.meet_defaults(seeded_db, cohort, 1, preview, FIXED_NOW)
+    assert (chosen, stamped, include_out) == ({KAI}, set(), False)
+
+
+def test_set_note_returns_the_agent_it_wrote_for(seeded_db, cohort):
+    agent = svc.set_note(seeded_db, cohort, KAI, 2, "doctor at 2")
+    assert (agent.agent_id, agent.name) == (KAI, "Kai Everly")
+    assert get_note(seeded_db, KAI, 2) == "doctor at 2"
+
+
 def test_meet_report_errors_name_the_file(seeded_db, cohort, tmp_path):
     with pytest.raises(svc.AttendanceError, match="cannot read"):
         meet.preview_meet_report(seeded_db, cohort, tmp_path / "missing.csv")

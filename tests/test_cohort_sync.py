@@ -164,8 +164,9 @@ def test_the_close_screen_worker_syncs_the_cohort_the_tl_is_on(two_weeks, cfg, e
 def test_a_holdovers_attempts_count_toward_the_guide_and_the_handoff_says_holdover(
     two_weeks, cfg
 ):
+    from esp_tui.services.exam_guide import latest_guide_step
     from esp_tui.services.handoff import handoff_markdown
-    from esp_tui.services.progress import latest_guide_step, record_attempt
+    from esp_tui.services.progress import record_attempt
 
     _, db = two_weeks
     week1_step = latest_guide_step(db, cfg, "H1", "cert_aetna")

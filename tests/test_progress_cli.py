@@ -12,6 +12,8 @@ from storage import progress as store
 from storage.flags import list_flags
 from tests.conftest import FIXED_NOW
 
+UNKNOWN = "error: agent 'NOPE': not in the roster of cohort 'Demo cohort'\n"  # the one message
+
 
 @pytest.fixture
 def run(seeded_db, db_path, capsys):
@@ -57,7 +59,7 @@ def test_set_with_a_score_records_an_attempt(run, seeded_db):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("NOPE", "ahip_m1", "passed"), "agent 'NOPE': not on the roster"),
+        (("NOPE", "ahip_m1", "passed"), UNKNOWN),
         (("D1001", "ahip_m9", "passed"), "task 'ahip_m9': not in the task catalog"),
         (("D1001", "ahip_final", "failed", "--score", "101"), "--score: 101 is outside 0..100"),
         (("D1001", "ahip_final", "failed", "--score", "-5"), "--score: -5 is outside 0..100"),
@@ -129,7 +131,7 @@ def test_flag(run, seeded_db):
     [
         (("D1002", "gossip", "x"), "kind 'gossip': expected one of"),
         (("D1002", "conduct", "  "), "text: describe the red flag"),
-        (("NOPE", "conduct", "x"), "agent 'NOPE': not on the roster"),
+        (("NOPE", "conduct", "x"), UNKNOWN),
     ],
 )
 def test_flag_errors(run, seeded_db, argv, message):

@@ -123,7 +123,8 @@ def test_move_and_close_keep_times_and_where(seeded_db, config):
 
 
 def test_move_refuses_unknown_agent_or_room(seeded_db):
-    with pytest.raises(rooms.RoomError, match="no agent"):
+    unknown = r"^agent 'NOPE': not in the roster of cohort 'Demo cohort'$"  # the one message
+    with pytest.raises(rooms.RoomError, match=unknown):
         rooms.move_agent(seeded_db, "NOPE", None, now=NOW)
     with pytest.raises(rooms.RoomError, match="no room"):
         rooms.move_agent(seeded_db, "D1001", 99, now=NOW)

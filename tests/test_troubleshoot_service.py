@@ -199,7 +199,7 @@ def test_list_sessions_newest_first_and_last_used_tree(seeded_db):
 @pytest.mark.parametrize(
     ("agent", "tree", "message"),
     [
-        ("NOPE", "general", "no agent with id 'NOPE'"),
+        ("NOPE", "general", "^agent 'NOPE': not in the roster of cohort 'Demo cohort'$"),
         (AGENT, "nope", "unknown tree 'nope'"),
     ],
 )

@@ -1,6 +1,7 @@
 """`esp-tui stamp AGENT_ID in|out|absent`, `esp-tui stamp import FILE.csv`, `esp-tui note`.
 
-Every argument is checked before anything is written; errors exit 2 naming the argument.
+The services check every argument before anything is written (services/attendance,
+services/meet_import); their refusals exit 2, naming the argument.
 """
 
 from __future__ import annotations
@@ -9,13 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from esp_tui.cli.common import (
-    add_cohort_option,
-    add_command,
-    check_day,
-    parse_day,
-    require_cohort,
-)
+from esp_tui.cli.common import add_cohort_option, add_command, parse_day, require_cohort
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
 
 if TYPE_CHECKING:
@@ -56,10 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _day(ctx: CliContext, cohort: Cohort, day: int | None) -> int:
+    """--day N as typed (the service checks it), else today's cohort day."""
     from esp_tui.services.attendance import AttendanceError, today_or_error
 
     if day is not None:
-        return check_day(ctx, day)
+        return day
     try:
         return today_or_error(cohort, ctx.now())
     except AttendanceError:
@@ -69,38 +65,38 @@ def _day(ctx: CliContext, cohort: Cohort, day: int | None) -> int:
         ) from None
 
 
-def _agent(ctx: CliContext, agent_id: str):
-    from storage.agents import get_agent
-
-    agent = get_agent(ctx.db, agent_id)
-    if agent is None:
-        raise CliError(f"AGENT_ID {agent_id!r}: no such agent in the roster")
-    return agent
+def _refused(err: Exception, args: argparse.Namespace) -> CliError:
+    """The service's refusal, its one line as it is, but the field it names said as the
+    argument the TL typed: `agent 'X': …` → `AGENT_ID 'X': …`, `at '25:00': …` →
+    `--at '25:00': …`, `day 9: …` → `--day 9: …`, `absence kind 'x': …` → `--kind x: …`."""
+    text = str(err)
+    named: dict[str, str] = {}
+    agent = getattr(args, "agent_id", None) or getattr(args, "target", None)
+    if agent is not None:
+        named[f"agent {agent.strip()!r}"] = f"AGENT_ID {agent.strip()!r}"
+    if getattr(args, "at", None) is not None:
+        named[f"at {args.at!r}"] = f"--at {args.at!r}"
+    if args.day is not None:
+        named[f"day {args.day}"] = f"--day {args.day}"
+    if getattr(args, "kind", None) is not None:
+        named[f"absence kind {args.kind!r}"] = f"--kind {args.kind}"
+    for field, arg in named.items():
+        if text.startswith(f"{field}:"):
+            return CliError(arg + text.removeprefix(field))
+    return CliError(text)
 
 
 def run_stamp(args: argparse.Namespace, ctx: CliContext) -> int:
+    """The service decides (kind, absence kind, day, time, agent, order); this only maps its
+    refusal to the one-line CLI error."""
     from esp_tui.services import attendance as svc
 
     if args.target == "import":
         return run_import(args, ctx)
     if args.yes:
         raise CliError("--yes: only for `esp-tui stamp import FILE.csv`")
-    if args.what not in svc.STAMP_KINDS:
-        raise CliError(f"{args.what!r}: expected in, out or absent")
-    if args.kind is not None:
-        if args.what != "absent":
-            raise CliError(f"--kind {args.kind}: only with `absent`")
-        if args.kind not in svc.ABSENCE_KINDS:
-            raise CliError(f"--kind {args.kind}: expected one of {', '.join(svc.ABSENCE_KINDS)}")
     cohort = require_cohort(ctx)
-    _agent(ctx, args.target)
     day = _day(ctx, cohort, args.day)
-    now = ctx.now()
-    if args.at is not None:
-        try:
-            svc.resolve_at(cohort, day, now, args.at)
-        except svc.AttendanceError:
-            raise CliError(f"--at {args.at!r}: expected a time as HH:MM (24h)") from None
     try:
         result = svc.stamp(
             ctx.db,
@@ -109,12 +105,12 @@ def run_stamp(args: argparse.Namespace, ctx: CliContext) -> int:
             args.target,
             args.what,
             day=day,
-            now=now,
+            now=ctx.now(),
             at=args.at,
             absence_kind=args.kind,
         )
     except svc.AttendanceError as e:
-        raise CliError(str(e)) from None
+        raise _refused(e, args) from None
     ids = ", ".join(f"#{i}" for i in result.action.event_ids)
     ctx.out(f"{result.message}  (day {day}, event {ids})")
     return EXIT_OK
@@ -135,9 +131,10 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
     day = _day(ctx, cohort, args.day)
     try:
         preview = meet.preview_meet_report(ctx.db, cohort, Path(args.what))
+        # the review screen's rule: outs only once the day is over
+        _, _, include_out = meet.meet_defaults(ctx.db, cohort, day, preview, ctx.now())
     except svc.AttendanceError as e:
-        raise CliError(str(e)) from None
-    include_out = svc.is_day_over(cohort, day, ctx.now())
+        raise _refused(e, args) from None
     # Names from the roster and the Meet report are text: one line each, escapes visible.
     names = {p.agent_id: visible(preview.names[p.agent_id]) for p in preview.proposals}
     width = max((len(n) for n in names.values()), default=4)
@@ -161,7 +158,7 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.db, cohort, day, preview.proposals, now=ctx.now(), include_out=include_out
         )
     except svc.AttendanceError as e:
-        raise CliError(str(e)) from None
+        raise _refused(e, args) from None
     skipped = len(preview.proposals) - len(action.agent_ids)
     ctx.out(
         f"stamped {len(action.agent_ids)} agents on day {day} ({outs}):"
@@ -175,12 +172,11 @@ def run_note(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.services import attendance as svc
 
     cohort = require_cohort(ctx)
-    agent = _agent(ctx, args.agent_id)
     day = _day(ctx, cohort, args.day)
     try:
-        svc.set_note(ctx.db, cohort, agent.agent_id, day, args.text)
+        agent = svc.set_note(ctx.db, cohort, args.agent_id, day, args.text)
     except svc.AttendanceError as e:  # e.g. too long for its sheet cell: exit 2, nothing written
-        raise CliError(str(e)) from None
+        raise _refused(e, args) from None
     verb = "saved" if args.text.strip() else "cleared"
     ctx.out(f"note {verb}: {agent.name} · day {day}")
     return EXIT_OK

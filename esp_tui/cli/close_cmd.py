@@ -18,6 +18,7 @@ from esp_tui.cli.context import EXIT_FAIL, EXIT_OK, CliContext, CliError
 from esp_tui.domain.text import printable, visible
 
 if TYPE_CHECKING:
+    from esp_tui.services.sync import SyncFailed
     from esp_tui.sync.engine import SyncReport, Target
 
 
@@ -79,112 +80,74 @@ def run_check(args: argparse.Namespace, ctx: CliContext) -> int:
 
 # ----------------------------------------------------------------------------- sheet access
 def _target(ctx: CliContext, *, interactive: bool = False) -> Target:
-    from esp_tui.sync.engine import connect
-    from esp_tui.sync.errors import describe
+    from esp_tui.services.sync import SyncFailed, open_sheet
 
     try:
-        target = connect(ctx.config, ctx.env, interactive=interactive)
-    except Exception as e:  # no key, a bad endpoint, unusable credentials: one line
-        said = describe(e)
-        raise CliError(said.message, code=said.exit_code) from None
+        target = open_sheet(ctx.config, ctx.env, interactive=interactive)
+    except SyncFailed as e:  # no key, a bad endpoint, unusable credentials: one line
+        raise CliError(str(e), code=e.exit_code) from None
     for warning in target.warnings:
         ctx.warn(warning)
     return target
 
 
-def _failed(ctx: CliContext, args: argparse.Namespace, err: Exception, target: Target) -> int:
-    """One line on stderr, worded by sync/errors.py: exit 1 when the sheet, Google, the
-    network or the database failed, 2 when our input was wrong (nothing was sent)."""
-    from esp_tui.sync.errors import describe
-    from esp_tui.sync.limits import CellsOverLimit
-
-    if isinstance(err, BrokenPipeError):  # stdout was closed (`| head`): entry() exits quietly
-        raise err
-    said = describe(err, identity=target.identity, spreadsheet=target.key)
-    if getattr(args, "json", False):
-        report = {
-            "requests": target.requests,
-            "cells_written": 0,
-            "rows_appended": 0,
-            "conflicts": [],
-            "outcome": "failed",
-            "batches": 0,
-            "error": said.message,
-        }
-        if isinstance(err, CellsOverLimit):
-            report["cells_over_limit"] = [c.to_json() for c in err.cells]
-        ctx.print_json(report)
-    print(f"esp-tui: error: {printable(said.message)}", file=sys.stderr)
-    return said.exit_code
+def _failed(ctx: CliContext, args: argparse.Namespace, err: SyncFailed) -> int:
+    """One line on stderr, worded by the service (sync/errors.py): exit 1 when the sheet,
+    Google, the network or the database failed, 2 when our input was wrong (nothing was
+    sent). With --json the failed run's report first, when the sheet was reached."""
+    if getattr(args, "json", False) and err.report is not None:
+        ctx.print_json(err.report)
+    print(f"esp-tui: error: {printable(str(err))}", file=sys.stderr)
+    return err.exit_code
 
 
 # ----------------------------------------------------------------------------- sync
-def _ask_tl_name(ctx: CliContext, args: argparse.Namespace) -> None:
-    """The TL column's value: asked once in a terminal when neither [tl] name nor an earlier
-    answer gives it; elsewhere a warning (the column stays empty)."""
-    from esp_tui.services.tl_profile import TlNameError, set_tl_name, tl_name
-
-    if tl_name(ctx.db, ctx.config):
-        return
-    if sys.stdin.isatty() and not args.json:
-        try:
-            answer = input("Your name for the tracker's TL column (asked once): ")
-        except EOFError:
-            answer = ""
-        try:
-            if answer.strip():
-                set_tl_name(ctx.db, answer)
-                return
-        except TlNameError as e:
-            raise CliError(str(e)) from None
-    if not args.json:
-        ctx.warn(
-            "the tracker's TL column stays empty: set [tl] name in the config "
-            "(or run `esp-tui sync` once in a terminal and answer)"
-        )
+def _ask_tl_name() -> str:
+    try:
+        return input("Your name for the tracker's TL column (asked once): ")
+    except EOFError:
+        return ""
 
 
 def run_sync(args: argparse.Namespace, ctx: CliContext) -> int:
-    from esp_tui.services.readiness import check_day as readiness_for
-    from esp_tui.sync.engine import dry_run_report, prepare, push
+    """The service runs the sync (services/sync.sync_cohort); this only talks to the TL."""
+    from esp_tui.services.sync import SyncFailed, sync_cohort
 
     cohort = require_cohort(ctx)
-    if not (args.yes or args.dry_run or sys.stdin.isatty()):
+    terminal = sys.stdin.isatty()
+    if not (args.yes or args.dry_run or terminal):
         raise CliError("sync: not a terminal, so nothing can be confirmed; pass --yes or --dry-run")
-    target = _target(ctx)
-    target.start_clock(ctx.config.sheet.sync_timeout_s)  # the whole sync, retries included
-    if not args.dry_run:
-        _ask_tl_name(ctx, args)
-    gaps = readiness_for(ctx.db, cohort.current_day(ctx.today())).gaps
-    if gaps and not args.json:
-        ctx.warn(f"{len(gaps)} readiness gaps today (`esp-tui check`); syncing what is there")
-    try:
-        prepared = prepare(
-            ctx.db, ctx.config, cohort, target, now=ctx.now(), resolve_all=args.resolve
-        )
-        if args.dry_run:
-            return _print_report(ctx, args, dry_run_report(target, prepared))
-        plan = prepared.plan
-        if plan.has_writes and not args.yes and not _confirm(ctx, plan.summary()):
-            ctx.out("nothing written")
-            return EXIT_FAIL
-        report = push(ctx.db, target, prepared, now=ctx.now)
-    except Exception as err:  # every error: one line, never a traceback
-        return _failed(ctx, args, err, target)
-    from esp_tui.services.backup import backup_after
 
-    warning = backup_after(ctx.db, ctx.db_path, ctx.config, "sync")
-    if warning:
+    def confirm(summary: str) -> bool:
+        ctx.out(summary)
+        try:
+            return input("write to the sheet? [y/N] ").strip().lower() in ("y", "yes")
+        except EOFError:
+            return False
+
+    try:
+        report = sync_cohort(
+            ctx.db,
+            ctx.config,
+            cohort,
+            ctx.env,
+            now=ctx.now,
+            dry_run=args.dry_run,
+            resolve_all=args.resolve,
+            confirm=None if args.yes else confirm,
+            ask_tl_name=_ask_tl_name if terminal and not args.json else None,
+            warn=ctx.warn,
+            advise=None if args.json else ctx.warn,
+            backup_path=ctx.db_path,
+        )
+    except SyncFailed as err:  # every error: one line, never a traceback
+        return _failed(ctx, args, err)
+    if report is None:
+        ctx.out("nothing written")
+        return EXIT_FAIL
+    for warning in report.warnings:  # e.g. the backup after the sync failed
         ctx.warn(warning)
     return _print_report(ctx, args, report)
-
-
-def _confirm(ctx: CliContext, summary: str) -> bool:
-    ctx.out(summary)
-    try:
-        return input("write to the sheet? [y/N] ").strip().lower() in ("y", "yes")
-    except EOFError:
-        return False
 
 
 def _print_report(ctx: CliContext, args: argparse.Namespace, report: SyncReport) -> int:
@@ -206,31 +169,28 @@ def _print_report(ctx: CliContext, args: argparse.Namespace, report: SyncReport)
 
 # ----------------------------------------------------------------------------- sheet / auth
 def run_sheet_init(args: argparse.Namespace, ctx: CliContext) -> int:
-    from esp_tui.sync.engine import init_sheet
-    from storage.agents import list_agents
+    from esp_tui.services.sync import SyncFailed, init_sheet
 
     cohort = require_cohort(ctx)
     target = _target(ctx)
     try:
-        report = init_sheet(
-            target, ctx.config, cohort.days, agents=len(list_agents(ctx.db, include_inactive=True))
-        )
-    except Exception as err:
-        return _failed(ctx, args, err, target)
+        report = init_sheet(ctx.db, ctx.config, cohort, target)
+    except SyncFailed as err:
+        return _failed(ctx, args, err)
     for line in report.lines():
         ctx.out(line)
     return EXIT_OK
 
 
 def run_auth_check(args: argparse.Namespace, ctx: CliContext) -> int:
-    from esp_tui.sync.engine import check_identity
+    from esp_tui.services.sync import SyncFailed, check_access
 
     target = _target(ctx, interactive=sys.stdin.isatty())
     ctx.out(f"identity: {target.identity}")
     try:
-        _, title = check_identity(target)
-    except Exception as err:
-        return _failed(ctx, args, err, target)
+        title = check_access(target)
+    except SyncFailed as err:
+        return _failed(ctx, args, err)
     ctx.out(f"spreadsheet {target.key!r} opens: {title!r}")
     return EXIT_OK
 

@@ -61,17 +61,13 @@ def _check_scored(args: argparse.Namespace, task) -> None:
 
 
 def run_set(args: argparse.Namespace, ctx: CliContext) -> int:
-    from esp_tui.services.progress import (
-        ProgressError,
-        record_attempt,
-        require_agent,
-        require_task,
-        set_status,
-    )
+    from esp_tui.services.agents import require_agent
+    from esp_tui.services.progress import record_attempt, set_status
+    from esp_tui.services.progress_base import ProgressError, require_task
 
     require_cohort(ctx)
     try:
-        agent = require_agent(ctx.db, args.agent_id)
+        agent = require_agent(ctx.db, args.agent_id, ProgressError)
         task = require_task(ctx.config, args.task_key)
         if args.score is not None:
             _check_scored(args, task)

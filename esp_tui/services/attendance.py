@@ -292,11 +292,11 @@ def set_note(
     text: str,
     *,
     expected: str | object | None = ...,
-) -> None:
+) -> Agent:
     """Write an agent's note for a day (empty text clears it), history kept; one transaction.
     A note too long for its sheet cell is refused (AttendanceError), nothing written.
     With `expected` (the note the editor opened with), a note that changed meanwhile in the
-    database is not overwritten: NoteChanged, nothing written."""
+    database is not overwritten: NoteChanged, nothing written. Returns the agent."""
     problem = note_problem(text)
     if problem:
         raise AttendanceError(problem)
@@ -313,5 +313,4 @@ def set_note(
                     now_there,
                 )
         notes_db.set_note(db, agent_id, day, text)
-
-
+    return agent

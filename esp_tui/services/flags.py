@@ -9,8 +9,8 @@ from sqlite_utils import Database
 
 from esp_tui.config import Config
 from esp_tui.domain.limits import cell_text_problem
-from esp_tui.domain.models import Agent
 from esp_tui.domain.progress import CAP_LEVELS, RED_FLAG_KINDS, pm_message
+from esp_tui.services.agents import require_agent
 from esp_tui.services.clock import cohort_zone
 from storage import flags as store
 from storage.agents import get_agent
@@ -30,13 +30,6 @@ def _now(now: datetime | None) -> datetime:
 def _zone(db: Database, config: Config) -> ZoneInfo:
     cohort = get_cohort(db)
     return cohort_zone(cohort.timezone if cohort else config.cohort.timezone)
-
-
-def require_agent(db: Database, agent_id: str) -> Agent:
-    agent = get_agent(db, agent_id)
-    if agent is None:
-        raise FlagError(f"agent {agent_id!r}: not on the roster")
-    return agent
 
 
 # --- red flags -------------------------------------------------------------------------------
@@ -60,7 +53,7 @@ def raise_flag(
     problem = cell_text_problem(body, "text")  # the Red Flags tab's Details cell
     if problem:
         raise FlagError(problem)
-    require_agent(db, agent_id)
+    require_agent(db, agent_id, FlagError)
     with db.atomic():
         return store.add_flag(db, agent_id, kind, body, _now(now))  # type: ignore[arg-type]
 
@@ -140,7 +133,7 @@ def create_cap(
     problem = cell_text_problem(body, "reason")  # goes into the tracker's CAPs cell
     if problem:
         raise FlagError(problem)
-    require_agent(db, agent_id)
+    require_agent(db, agent_id, FlagError)
     at = _now(now)
     cohort = get_cohort(db)
     day = cohort.day_of(at.astimezone(_zone(db, config)).date()) if cohort else None

@@ -1,5 +1,6 @@
-"""Progress actions (set/cycle a status, record an attempt or a call certification, act on the
-failed-exam guide) and the progress read models for the screens, the roster and the CLI.
+"""Progress actions (set/cycle a status, record an attempt or a call certification) and the
+progress read models for the screens, the roster and the CLI. The failed-exam guide's step and
+what it creates are in exam_guide.py; the catalog lookups and ProgressError in progress_base.py.
 
 Every action is one `db.atomic()`; called inside another transaction (the tickets submit) it
 nests as a savepoint, so the caller's transaction stays the one that commits.
@@ -29,42 +30,24 @@ from esp_tui.domain.progress import (
     score_passes,
     task_standing,
 )
-from esp_tui.domain.tasks import TASK_STATUSES, GuideStep, TaskSpec, TaskStatus, default_guide
+from esp_tui.domain.tasks import TASK_STATUSES, GuideStep, TaskSpec, TaskStatus
+from esp_tui.services.agents import require_agent
 from esp_tui.services.clock import cohort_zone
-from esp_tui.services.flags import create_cap, raise_flag
+from esp_tui.services.exam_guide import act_on_guide as act_on_guide  # screens/tasks.py
+from esp_tui.services.exam_guide import guide_record, pct, plural
+from esp_tui.services.progress_base import ProgressError as ProgressError  # services/tickets.py
+from esp_tui.services.progress_base import call_cert_task, guide_for, require_task
+from esp_tui.services.progress_base import task_state as _state
 from storage import progress as store
-from storage.agents import get_agent, list_agents
+from storage.agents import list_agents
 from storage.clock import utcnow
 from storage.cohort import get_cohort
 from storage.flags import Cap, RedFlag, list_caps, list_flags
 from storage.progress import ExamAttempt
 
 
-class ProgressError(ValueError):
-    """Bad input for a progress action; str() is one line naming the agent, task or field."""
-
-
 def _now(now: datetime | None) -> datetime:
     return now if now is not None else utcnow()
-
-
-def guide_for(config: Config) -> list[GuideStep]:
-    return list(config.failed_exam_guide) or default_guide()
-
-
-def require_agent(db: Database, agent_id: str) -> Agent:
-    agent = get_agent(db, agent_id)
-    if agent is None:
-        raise ProgressError(f"agent {agent_id!r}: not on the roster")
-    return agent
-
-
-def require_task(config: Config, task_key: str) -> TaskSpec:
-    task = config.task(task_key)
-    if task is None:
-        known = ", ".join(t.key for t in config.tasks)
-        raise ProgressError(f"task {task_key!r}: not in the task catalog (known: {known})")
-    return task
 
 
 def cohort_day(db: Database, config: Config, now: datetime) -> tuple[int, bool]:
@@ -94,7 +77,7 @@ def set_status(
     """Set the agent's status for a task (no attempt is recorded)."""
     if status not in TASK_STATUSES:
         raise ProgressError(f"status {status!r}: expected one of {', '.join(TASK_STATUSES)}")
-    require_agent(db, agent_id)
+    require_agent(db, agent_id, ProgressError)
     require_task(config, task_key)
     with db.atomic():
         store.set_status(db, agent_id, task_key, status, _now(now))  # type: ignore[arg-type]
@@ -118,16 +101,12 @@ def cycle_status(
     db: Database, config: Config, agent_id: str, task_key: str, *, now: datetime | None = None
 ) -> TaskState:
     task = require_task(config, task_key)
-    require_agent(db, agent_id)
+    require_agent(db, agent_id, ProgressError)
     current = store.get_status(db, agent_id, task_key)
     return set_status(db, config, agent_id, task_key, next_status(task, current), now=now)
 
 
-def _state(db: Database, agent_id: str, task_key: str) -> TaskState:
-    return store.agent_states(db, agent_id).get(task_key) or TaskState(task_key=task_key)
-
-
-# --- attempts and the failed-exam guide --------------------------------------------------------
+# --- attempts --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -151,18 +130,10 @@ class AttemptOutcome:
         return self.step.creates if self.step else ""
 
 
-def _pct(x: float) -> str:
-    return f"{x:g}%"
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _left_text(left: int | None) -> str:
     if left is None:
         return ""
-    return f" ({_plural(left, 'attempt')} left)" if left else " (no attempts left)"
+    return f" ({plural(left, 'attempt')} left)" if left else " (no attempts left)"
 
 
 def record_attempt(
@@ -188,7 +159,7 @@ def record_attempt(
     except ValueError as e:
         raise ProgressError(str(e)) from None
     with db.atomic():  # checks inside the write transaction: no attempt slips in between
-        require_agent(db, agent_id)
+        require_agent(db, agent_id, ProgressError)
         if store.get_status(db, agent_id, task_key) == "passed":
             raise ProgressError(f"{agent_id}: {task.label} is already passed")
         fails = store.failed_count(db, agent_id, task_key)
@@ -201,104 +172,20 @@ def record_attempt(
         store.set_status(db, agent_id, task_key, "passed" if passed else "failed", attempt.at)
     state = _state(db, agent_id, task_key)
     if passed:
-        msg = f"{task.label} passed with {_pct(score)} (attempt {attempt.attempt_no})."
+        msg = f"{task.label} passed with {pct(score)} (attempt {attempt.attempt_no})."
         return AttemptOutcome(task, attempt, state, None, None, msg)
     fails += 1
     step = next_action(task, fails, guide_for(config))
     left = attempts_left(task, fails)
     tail = _left_text(left)
     msg = (
-        f"{task.label}: attempt {attempt.attempt_no} failed with {_pct(score)}"
-        f" (pass mark {_pct(task.pass_mark or 0)}). Next: {step.text}{tail}"
+        f"{task.label}: attempt {attempt.attempt_no} failed with {pct(score)}"
+        f" (pass mark {pct(task.pass_mark or 0)}). Next: {step.text}{tail}"
     )
     return AttemptOutcome(task, attempt, state, step, left, msg)
 
 
-def latest_guide_step(
-    db: Database, config: Config, agent_id: str, task_key: str
-) -> tuple[GuideStep, int] | None:
-    """(the guide step, failed attempts) for a task whose status is failed; else None."""
-    task = require_task(config, task_key)
-    if not task.is_exam or store.get_status(db, agent_id, task_key) != "failed":
-        return None
-    fails = store.failed_count(db, agent_id, task_key)
-    if fails < 1:
-        return None
-    return next_action(task, fails, guide_for(config)), fails
-
-
-_CAP_LEVEL_FOR_ACTION = {"coaching": "verbal", "written_cap": "written", "cannot_sell": "final"}
-
-
-def guide_reason(task: TaskSpec, fails: int, last_score: float | None, step: GuideStep) -> str:
-    """The CAP reason / red flag text for the guide step after `fails` failed attempts (a PM
-    reads the flag text: it states the fact, not the TL's instruction)."""
-    scored = f" (last score {_pct(last_score)})" if last_score is not None else ""
-    what = f"Failed {task.label} {_plural(fails, 'time')}{scored}."
-    if step.action == "cannot_sell":
-        where = f"for {task.carrier}" if task.carrier else f"until {task.label} is passed"
-        return f"{what} Per the Failed Cert Exams Guide the agent cannot sell {where}."
-    return f"{what} {step.text}"
-
-
-def act_on_guide(
-    db: Database, config: Config, agent_id: str, task_key: str, *, now: datetime | None = None
-) -> Cap | RedFlag | None:
-    """Create what the guide's current step for a failed exam calls for (a CAP or a red flag).
-
-    Idempotent: an identical CAP / flag already recorded is returned instead of a second one.
-    None when the step creates nothing (e.g. coaching) or the task is not failed.
-    """
-    require_agent(db, agent_id)
-    found = latest_guide_step(db, config, agent_id, task_key)
-    if found is None:
-        return None
-    step, fails = found
-    task = require_task(config, task_key)
-    reason = guide_reason(task, fails, _state(db, agent_id, task_key).last_score, step)
-    with db.atomic():
-        existing = _recorded(db, agent_id, step, reason)
-        if existing is not None:
-            return existing
-        if step.creates == "cap":
-            level = _CAP_LEVEL_FOR_ACTION[step.action]
-            return create_cap(db, config, agent_id, level, reason, now=now)
-        if step.creates == "red_flag":
-            return raise_flag(db, config, agent_id, "other", reason, now=now)
-    return None
-
-
-def _recorded(db: Database, agent_id: str, step: GuideStep, reason: str) -> Cap | RedFlag | None:
-    """The CAP / flag with this exact reason already recorded for the agent, if any."""
-    if step.creates == "cap":
-        return next((c for c in list_caps(db, agent_id) if c.reason == reason), None)
-    if step.creates == "red_flag":
-        return next((f for f in list_flags(db, agent_id) if f.text == reason), None)
-    return None
-
-
-def guide_record(
-    db: Database, config: Config, agent_id: str, task_key: str
-) -> Cap | RedFlag | None:
-    """What act_on_guide already created for the failed exam's current step (None if nothing
-    yet or the step creates nothing): the screen says so instead of offering `c` again."""
-    found = latest_guide_step(db, config, agent_id, task_key)
-    if found is None or not found[0].creates:
-        return None
-    step, fails = found
-    task = require_task(config, task_key)
-    reason = guide_reason(task, fails, _state(db, agent_id, task_key).last_score, step)
-    return _recorded(db, agent_id, step, reason)
-
-
 # --- call certification ----------------------------------------------------------------------
-
-
-def call_cert_task(config: Config) -> TaskSpec:
-    task = next((t for t in config.tasks if t.kind == "call_cert"), None)
-    if task is None:
-        raise ProgressError("the task catalog has no call_cert task")
-    return task
 
 
 def record_call_cert(
@@ -316,7 +203,7 @@ def record_call_cert(
         result = call_cert_result(list(scores), config.call_cert)
     except ValueError as e:
         raise ProgressError(f"scores: {e}") from None
-    require_agent(db, agent_id)
+    require_agent(db, agent_id, ProgressError)
     at = _now(now)
     with db.atomic():
         if result.complete:
@@ -361,7 +248,7 @@ def agent_tasks(
     db: Database, config: Config, agent_id: str, *, now: datetime | None = None
 ) -> AgentTasks:
     """Everything the agent's task list shows."""
-    agent = require_agent(db, agent_id)
+    agent = require_agent(db, agent_id, ProgressError)
     today, over = cohort_day(db, config, _now(now))
     states = store.agent_states(db, agent_id)
     attempts = store.list_attempts(db, agent_id)

@@ -15,6 +15,7 @@ from esp_tui.domain.rooms import (
     stays,
     time_in_rooms,
 )
+from esp_tui.services.agents import require_agent
 from storage import rooms as store
 from storage.agents import get_agent
 
@@ -85,8 +86,7 @@ def get_room(db: Database, room_id: int) -> Room:
 def move_agent(db: Database, agent_id: str, room_id: int | None, *, now: datetime) -> None:
     """Move an agent into an open room, or back to the main Meet with room_id None."""
     with db.atomic():
-        if get_agent(db, agent_id) is None:
-            raise RoomError(f"no agent with id {agent_id!r}")
+        require_agent(db, agent_id, RoomError)
         if room_id is not None and not get_room(db, room_id).is_open:
             raise RoomError(f"room {room_id} is closed")
         if store.current_room_ids(db).get(agent_id) == room_id:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from esp_tui.domain.rooms import TL_STATES, TlStatus, chat_message, header_text
+from esp_tui.services.agents import require_agent
 from storage import rooms as store
-from storage.agents import get_agent
 
 MAX_MINUTES = 8 * 60
 
@@ -63,10 +63,8 @@ def set_status(
                 raise TlStatusError(f"room: {room_id} is not an open room")
             detail = where = room.name
         elif agent_id is not None:
-            agent = get_agent(db, agent_id)
-            if agent is None:
-                raise TlStatusError(f"agent: no agent with id {agent_id!r}")
-            detail = agent.name  # the chat line does not name the agent in front of everyone
+            # the chat line does not name the agent in front of everyone
+            detail = require_agent(db, agent_id, TlStatusError).name
     line = (message or "").strip() or chat_message(status, where=where, minutes=minutes)  # type: ignore[arg-type]
     entry = TlStatus(status=status, detail=detail, minutes=minutes, since=now, message=line)  # type: ignore[arg-type]
     with db.atomic():

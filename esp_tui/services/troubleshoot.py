@@ -22,8 +22,8 @@ from esp_tui.domain.models import Agent
 from esp_tui.domain.tickets import Ticket
 from esp_tui.domain.trees import Tree, TreeError, check_trees, shipped_trees_dir
 from esp_tui.domain.wizard import PathEntry, WizardEngine, WizardError
+from esp_tui.services.agents import require_agent
 from storage import troubleshoot as store
-from storage.agents import get_agent
 from storage.troubleshoot import TroubleshootSession
 
 CARRIER_TICKET = "carrier_ticket"
@@ -95,7 +95,7 @@ def resume_session(db: Database, trees: dict[str, Tree], agent_id: str) -> Walk 
     session = store.open_session(db, agent_id)
     if session is None:
         return None
-    agent = _agent(db, agent_id)
+    agent = require_agent(db, agent_id, TroubleshootError)
     try:
         engine = WizardEngine.from_state(trees, session.state)
     except (WizardError, TreeError) as exc:
@@ -116,7 +116,7 @@ def start_session(
     replace_open: bool = False,
 ) -> Walk:
     """A new session on `tree_name`. An open one is refused unless replace_open (abandons it)."""
-    agent = _agent(db, agent_id)
+    agent = require_agent(db, agent_id, TroubleshootError)
     if tree_name not in trees:
         known = ", ".join(sorted(trees)) or "none"
         raise TroubleshootError(f"unknown tree {tree_name!r} (known: {known})")
@@ -222,13 +222,6 @@ def restart_session(
 
 
 # --- internals -----------------------------------------------------------------------------
-
-
-def _agent(db: Database, agent_id: str) -> Agent:
-    agent = get_agent(db, agent_id)
-    if agent is None:
-        raise TroubleshootError(f"no agent with id {agent_id!r}")
-    return agent
 
 
 def _open_row(db: Database, session_id: str) -> TroubleshootSession:

@@ -1,7 +1,8 @@
 """Every error a sync, `sheet init` or `auth check` can meet, as ONE line a TL can act on.
 
-The one place these words live: the Close screen (through services/sync.SyncFailed) and the
-CLI (`sync`, `sheet init`, `auth check`) both call `describe`. Each error is also classed:
+The one place these words live: services/sync.failed calls `describe` for every sheet action
+(the Close screen's sync, `esp-tui sync`, `sheet init`, `auth check`), and both the screen and
+the CLI show the SyncFailed it returns. Each error is also classed:
 
 - bad input (exit 2): our own data or config is wrong and nothing was sent — a cell over
   Google's limit, no or a malformed spreadsheet key, a malformed ESP_TUI_SHEETS_ENDPOINT;

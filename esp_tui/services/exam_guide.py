@@ -1,0 +1,102 @@
+"""The Failed Cert Exams Guide for a failed exam: the step it is on, the CAP reason / red flag
+text of that step, and creating what the step calls for (once: an identical one is reused)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from esp_tui.config import Config
+from esp_tui.domain.progress import next_action
+from esp_tui.domain.records import Cap, RedFlag
+from esp_tui.domain.tasks import GuideStep, TaskSpec
+from esp_tui.services.agents import require_agent
+from esp_tui.services.flags import create_cap, raise_flag
+from esp_tui.services.progress_base import ProgressError, guide_for, require_task, task_state
+from storage import progress as store
+from storage.flags import list_caps, list_flags
+
+_CAP_LEVEL_FOR_ACTION = {"coaching": "verbal", "written_cap": "written", "cannot_sell": "final"}
+
+
+def pct(x: float) -> str:
+    return f"{x:g}%"
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def latest_guide_step(
+    db: Database, config: Config, agent_id: str, task_key: str
+) -> tuple[GuideStep, int] | None:
+    """(the guide step, failed attempts) for a task whose status is failed; else None."""
+    task = require_task(config, task_key)
+    if not task.is_exam or store.get_status(db, agent_id, task_key) != "failed":
+        return None
+    fails = store.failed_count(db, agent_id, task_key)
+    if fails < 1:
+        return None
+    return next_action(task, fails, guide_for(config)), fails
+
+
+def guide_reason(task: TaskSpec, fails: int, last_score: float | None, step: GuideStep) -> str:
+    """The CAP reason / red flag text for the guide step after `fails` failed attempts (a PM
+    reads the flag text: it states the fact, not the TL's instruction)."""
+    scored = f" (last score {pct(last_score)})" if last_score is not None else ""
+    what = f"Failed {task.label} {plural(fails, 'time')}{scored}."
+    if step.action == "cannot_sell":
+        where = f"for {task.carrier}" if task.carrier else f"until {task.label} is passed"
+        return f"{what} Per the Failed Cert Exams Guide the agent cannot sell {where}."
+    return f"{what} {step.text}"
+
+
+def act_on_guide(
+    db: Database, config: Config, agent_id: str, task_key: str, *, now: datetime | None = None
+) -> Cap | RedFlag | None:
+    """Create what the guide's current step for a failed exam calls for (a CAP or a red flag).
+
+    Idempotent: an identical CAP / flag already recorded is returned instead of a second one.
+    None when the step creates nothing (e.g. coaching) or the task is not failed.
+    """
+    require_agent(db, agent_id, ProgressError)
+    found = latest_guide_step(db, config, agent_id, task_key)
+    if found is None:
+        return None
+    step, fails = found
+    task = require_task(config, task_key)
+    reason = guide_reason(task, fails, task_state(db, agent_id, task_key).last_score, step)
+    with db.atomic():
+        existing = _recorded(db, agent_id, step, reason)
+        if existing is not None:
+            return existing
+        if step.creates == "cap":
+            level = _CAP_LEVEL_FOR_ACTION[step.action]
+            return create_cap(db, config, agent_id, level, reason, now=now)
+        if step.creates == "red_flag":
+            return raise_flag(db, config, agent_id, "other", reason, now=now)
+    return None
+
+
+def _recorded(db: Database, agent_id: str, step: GuideStep, reason: str) -> Cap | RedFlag | None:
+    """The CAP / flag with this exact reason already recorded for the agent, if any."""
+    if step.creates == "cap":
+        return next((c for c in list_caps(db, agent_id) if c.reason == reason), None)
+    if step.creates == "red_flag":
+        return next((f for f in list_flags(db, agent_id) if f.text == reason), None)
+    return None
+
+
+def guide_record(
+    db: Database, config: Config, agent_id: str, task_key: str
+) -> Cap | RedFlag | None:
+    """What act_on_guide already created for the failed exam's current step (None if nothing
+    yet or the step creates nothing): the screen says so instead of offering `c` again."""
+    found = latest_guide_step(db, config, agent_id, task_key)
+    if found is None or not found[0].creates:
+        return None
+    step, fails = found
+    task = require_task(config, task_key)
+    reason = guide_reason(task, fails, task_state(db, agent_id, task_key).last_score, step)
+    return _recorded(db, agent_id, step, reason)
