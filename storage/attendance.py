@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from esp_tui.domain.attendance import AttendanceEvent
 from storage.clock import from_text, to_text, utcnow
 from storage.cohort import read_id, require_open, write_id
-from storage.db import query
+from storage.db import count, query
 
 _COLUMNS = "id, agent_id, day, kind, at, absence_kind, undoes, created_at"
 
@@ -138,6 +138,4 @@ def all_events(db: Database) -> list[AttendanceEvent]:
 
 
 def event_count(db: Database) -> int:
-    return query(
-        db, "SELECT count(*) FROM attendance_events WHERE cohort_id = ?", [read_id(db)]
-    ).fetchone()[0]
+    return count(db, "SELECT count(*) FROM attendance_events WHERE cohort_id = ?", [read_id(db)])

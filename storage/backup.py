@@ -394,7 +394,7 @@ def _back_to_wal(live: sqlite3.Connection) -> None:
 
 
 def _has_tables(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    return int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]) > 0
 
 
 def _refuse_foreign(conn: sqlite3.Connection, live_path: Path) -> None:

@@ -84,6 +84,12 @@ def query(db: Database, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
     return cur.execute(sql, list(params))
 
 
+def count(db: Database, sql: str, params: Iterable[Any] = ()) -> int:
+    """The single integer a `SELECT COUNT(*) ...` (or MAX, ...) returns; 0 for NULL."""
+    row = db.conn.execute(sql, list(params)).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
 def is_locked_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and (
         "locked" in str(exc) or "busy" in str(exc)

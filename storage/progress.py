@@ -109,13 +109,13 @@ def failed_count(db: Database, agent_id: str, task_key: str) -> int:
         " WHERE cohort_id = ? AND agent_id = ? AND task_key = ? AND passed = 0",
         [read_id(db), agent_id, task_key],
     ).fetchone()
-    return r[0]
+    return int(r[0])
 
 
 def _states(db: Database, agent_id: str | None) -> dict[str, dict[str, TaskState]]:
     where = "WHERE cohort_id = ?" + (" AND agent_id = ?" if agent_id is not None else "")
     args: list[object] = [read_id(db)] + ([agent_id] if agent_id is not None else [])
-    out: dict[str, dict[str, dict]] = {}
+    out: dict[str, dict[str, dict[str, object]]] = {}
     for aid, key, status in query(
         db, f"SELECT agent_id, task_key, status FROM task_progress {where}", args
     ).fetchall():

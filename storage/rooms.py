@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from esp_tui.domain.rooms import Room, RoomMove, TlStatus
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
-from storage.db import query
+from storage.db import count, query
 
 _ROOM_COLS = "id, name, purpose, meet_link, certifier, opened_at, closed_at"
 
@@ -47,9 +47,7 @@ def get_room(db: Database, room_id: int) -> Room | None:
 
 
 def count_rooms(db: Database) -> int:
-    return query(
-        db, "SELECT COUNT(*) FROM side_meets WHERE cohort_id = ?", [read_id(db)]
-    ).fetchone()[0]
+    return count(db, "SELECT COUNT(*) FROM side_meets WHERE cohort_id = ?", [read_id(db)])
 
 
 def insert_room(

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
-from storage.db import query
+from storage.db import count, query
 
 CellKey = tuple[str, str, str]  # (sheet tab, row key, column header)
 
@@ -185,6 +185,4 @@ def list_runs(db: Database, limit: int = 20) -> list[SyncRun]:
 
 
 def count_runs(db: Database) -> int:
-    return query(
-        db, "SELECT COUNT(*) FROM sync_runs WHERE cohort_id = ?", [read_id(db)]
-    ).fetchone()[0]
+    return count(db, "SELECT COUNT(*) FROM sync_runs WHERE cohort_id = ?", [read_id(db)])

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from esp_tui.domain.tickets import Ticket
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
-from storage.db import query
+from storage.db import count, query
 
 _COLS = "id, form, agent_id, fields_json, status, created_at, updated_at, submitted_at"
 
@@ -57,9 +57,9 @@ def list_tickets(
 
 
 def count_tickets(db: Database, *, status: str) -> int:
-    return query(
+    return count(
         db, "SELECT COUNT(*) FROM tickets WHERE cohort_id = ? AND status = ?", [read_id(db), status]
-    ).fetchone()[0]
+    )
 
 
 def insert_ticket(db: Database, t: Ticket) -> None:
