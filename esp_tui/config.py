@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from datetime import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from esp_tui.domain.attendance import AttendanceConfig
+from esp_tui.domain.forms import FORMS, default_form_tabs
 from esp_tui.domain.models import DaySchedule, Schedule
 from esp_tui.domain.tasks import CallCertRule, GuideStep, TaskSpec
 
@@ -113,11 +114,13 @@ class SheetHeaders(_Strict):
     note: str = "Day {day} Notes"
 
 
-class FormTabs(_Strict):
-    carrier_cert_completion: str = "Carrier Cert Completion"
-    call_certification: str = "Call Certification"
-    failed_carrier_cert_exam: str = "Failed Carrier Cert Exams"
-    carrier_ticket: str = "Carrier Tickets"
+def _form_tabs(v: dict[str, str]) -> dict[str, str]:
+    """[sheet.form_tabs]: a tab title per form of the registry; forms left out keep their
+    spec's default_tab, an unknown form is an error."""
+    unknown = [k for k in v if k not in FORMS]
+    if unknown:
+        raise ValueError(f"unknown form {unknown[0]!r}; forms: {', '.join(FORMS)}")
+    return {name: v.get(name, spec.default_tab) for name, spec in FORMS.items()}
 
 
 class SheetSettings(_Strict):
@@ -129,7 +132,10 @@ class SheetSettings(_Strict):
     max_retries: int = Field(5, ge=0, le=10)
     sync_timeout_s: float = Field(120.0, gt=0, le=3600)
     headers: SheetHeaders = SheetHeaders()
-    form_tabs: FormTabs = FormTabs()
+    # form name -> tab title (the defaults come from the form registry)
+    form_tabs: Annotated[dict[str, str], AfterValidator(_form_tabs)] = Field(
+        default_factory=default_form_tabs
+    )
 
 
 class TlSettings(_Strict):

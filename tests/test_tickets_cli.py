@@ -88,7 +88,8 @@ def test_new_with_submit_links_progress(demo_db, capsys):
     [
         (["carrier_ticket", "--agent", "D1001", "--field", "urgency=asap"], "--field urgency"),
         (["carrier_ticket", "--agent", "D1001", "--field", "colour=red"], "--field colour"),
-        (["carrier_ticket", "--agent", "NOPE"], "--agent NOPE"),
+        # The one "agent must exist" message of services.agents.require_agent.
+        (["carrier_ticket", "--agent", "NOPE"], "--agent 'NOPE': not in the roster of cohort"),
         (
             ["failed_carrier_cert_exam", "--agent", "D1001", "--field", "score=abc"],
             "--field score",
@@ -138,8 +139,13 @@ def test_roster_json_gains_where_and_ticket_counts(demo_db, capsys):
     assert (rows["D1001"]["where"], rows["D1002"]["where"]) == (None, room.name)
 
 
-def test_cli_form_choices_mirror_the_domain():
-    from esp_tui.cli.tickets_cmd import FORMS
-    from esp_tui.domain.forms import FORM_NAMES
-
-    assert FORMS == FORM_NAMES
+def test_new_names_every_bad_option_on_one_line(demo_db, capsys):
+    argv = ["tickets", "new", "carrier_ticket", "--agent", "NOPE", "--db", str(demo_db),
+            "--field", "urgency=asap", "--field", "colour=red", "--submit"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("esp-tui: error: --agent 'NOPE'") and err.count("\n") == 1
+    for needle in ("--agent 'NOPE': not in", "--field urgency: must be one of", "--field colour:",
+                   "--field carrier: required", "--field steps_tried: required"):  # fmt: skip
+        assert needle in err, needle
+    assert _tickets(demo_db, capsys) == []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Static
 
 from esp_tui.app import make_app
+from esp_tui.domain.forms import FORMS
 from esp_tui.domain.models import Agent
 from esp_tui.domain.tickets import Ticket
+from esp_tui.screens.prompts import Confirm
 from esp_tui.screens.rooms import MoveAgentScreen, NewRoomScreen, RoomsScreen
 from esp_tui.screens.ticket_form import ConfirmScreen, TicketFormScreen
 from esp_tui.screens.tickets import NewTicketScreen, TicketsScreen
@@ -19,6 +22,7 @@ from storage.agents import get_agent, upsert_agents
 from storage.cohort import save_cohort
 from storage.tickets import insert_ticket
 from tests.conftest import DAY1
+from tests.fifth_form import FIFTH
 
 SIZE = (120, 40)
 
@@ -185,7 +189,7 @@ async def test_rooms_open_move_and_close_from_the_keyboard(config, seeded_db, cl
         assert rooms.where_by_agent(seeded_db) == {agent: room.name}
 
         await pilot.press("R", "c")
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, Confirm)  # the app's one confirm modal
         await pilot.press("y")
         await pilot.pause()
         assert rooms.where_by_agent(seeded_db) == {}
@@ -274,3 +278,51 @@ async def test_leaving_a_new_untouched_ticket_discards_it(seeded_db, config, clo
         await pilot.press("escape")
         await pilot.pause()
         assert tsvc.list_tickets(seeded_db, status="draft") == []
+
+
+async def test_the_list_and_new_modal_show_every_registered_form(config, seeded_db, clock):
+    """A fifth FormSpec shows in the n modal and, with its gist, in the list: no other edit."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(FORMS, FIFTH.name, FIFTH)
+        made = {
+            name: tickets.create_ticket(
+                seeded_db, name, "D1001", {k: f"about {name}" for k in spec.gist}, now=clock()
+            )
+            for name, spec in FORMS.items()
+        }
+        app = make_app(config, seeded_db, clock=clock)
+        async with app.run_test(size=SIZE) as pilot:
+            app.push_screen(TicketsScreen(None))
+            await pilot.pause()
+            table = app.screen.query_one("#tickets")
+            for name, t in made.items():
+                row = [str(c) for c in table.get_row(t.id)]  # type: ignore[attr-defined]
+                assert (row[1], row[-1]) == (FORMS[name].label, f"about {name}"), name
+            await pilot.press("n")
+            assert isinstance(app.screen, NewTicketScreen)
+            picks = app.screen.query_one("#new-forms")
+            ids = [picks.get_option_at_index(i).id for i in range(picks.option_count)]  # type: ignore[attr-defined]
+            assert ids == list(FORMS) and ids[-1] == FIFTH.name
+
+
+async def test_new_modal_shows_the_services_agent_message_and_writes_nothing(
+    config, seeded_db, clock
+):
+    app = make_app(config, seeded_db, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(TicketsScreen(None))
+        await pilot.pause()
+        await pilot.press("n")
+        modal = app.screen
+        assert isinstance(modal, NewTicketScreen)
+        error = lambda: str(modal.query_one("#new-error", Static).render())  # noqa: E731
+        await pilot.press("enter")  # no agent typed
+        await pilot.pause()
+        assert app.screen is modal and error() == "✗ agent id: required"
+        modal.query_one("#new-agent", Input).value = "NOPE"
+        modal.query_one("#new-forms").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is modal
+        assert error().startswith("✗ agent 'NOPE': not in the roster of cohort ")
+        assert tickets.list_tickets(seeded_db) == []

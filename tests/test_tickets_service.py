@@ -124,7 +124,7 @@ def test_update_can_move_the_ticket_to_another_agent_but_not_an_unknown_one(tdb)
     ("form", "agent", "fields", "needle"),
     [
         ("no_such_form", "A1", {}, "unknown form"),
-        ("carrier_ticket", "ZZ", {}, "no agent"),
+        ("carrier_ticket", "ZZ", {}, "agent 'ZZ': not in the roster of cohort 'Test cohort'"),
         ("carrier_ticket", "A1", {"colour": "red"}, "not a field of Carrier Ticket"),
     ],
 )
@@ -264,3 +264,115 @@ def test_failed_exam_attempt_number_must_match_the_recorded_attempts(tdb, config
     t = _submit(tdb, config, "failed_carrier_cert_exam", blank)
     assert t.fields["attempt_no"] == 2
     assert "CAP" in t.fields["next_step"]
+
+
+# --- new_ticket: the one entry point of "new ticket" (the Tickets screen and the CLI) -----------
+
+
+def _rows(db: Database, table: str) -> int:
+    return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_new_ticket_reports_every_problem_at_once_and_writes_nothing(tdb, config):
+    fields = {"urgency": "asap", "colour": "red", "summary": "x" * 50_001, "carrier": ""}
+    with pytest.raises(svc.TicketInvalid) as exc:
+        svc.new_ticket(tdb, config, "carrier_ticket", "ZZ", fields, now=NOW)
+    errors = exc.value.errors
+    # A draft: the blank carrier is fine until submit; everything else is named, the agent first.
+    assert next(iter(errors)) == "agent_id"
+    assert set(errors) == {"agent_id", "urgency", "colour", "summary"}
+    assert errors["agent_id"] == "agent 'ZZ': not in the roster of cohort 'Test cohort'"
+    assert "low, normal, high" in errors["urgency"]
+    assert errors["colour"].startswith("not a field of Carrier Ticket; fields: carrier, summary")
+    assert "50,000" in errors["summary"]
+    assert _rows(tdb, "tickets") == 0
+
+
+def test_new_ticket_submit_needs_the_whole_form_and_names_every_missing_field(tdb, config):
+    with pytest.raises(svc.TicketInvalid) as exc:
+        svc.new_ticket(tdb, config, "carrier_ticket", "A1", {"urgency": "asap"}, now=NOW,
+                       submit=True)  # fmt: skip
+    assert set(exc.value.errors) == {"carrier", "summary", "steps_tried", "urgency"}
+    assert exc.value.errors["carrier"] == "required"
+    assert _rows(tdb, "tickets") == 0
+    # The same fields without submit: a draft may be incomplete, only urgency is wrong.
+    with pytest.raises(svc.TicketInvalid) as exc:
+        svc.new_ticket(tdb, config, "carrier_ticket", "A1", {"urgency": "asap"}, now=NOW)
+    assert set(exc.value.errors) == {"urgency"}
+    assert _rows(tdb, "tickets") == 0
+
+
+def test_new_ticket_blank_agent_is_required_and_unknown_form_is_refused(tdb, config):
+    with pytest.raises(svc.TicketInvalid) as exc:
+        svc.new_ticket(tdb, config, "carrier_ticket", "  ", {}, now=NOW)
+    assert exc.value.errors == {"agent_id": "required"}
+    with pytest.raises(svc.TicketError, match="unknown form 'carrier_tickets'; valid: "):
+        svc.new_ticket(tdb, config, "carrier_tickets", "A1", {}, now=NOW)
+    assert _rows(tdb, "tickets") == 0
+
+
+def test_new_ticket_draft_is_prefilled_with_the_cohorts_today(tdb, config):
+    # 03:30 UTC on Tuesday is still Monday evening in New York, the cohort's zone.
+    late = NOW.replace(day=24, hour=3, minute=30)
+    t = svc.new_ticket(tdb, config, "call_certification", " A2 ", {"certifier": "Q"}, now=late)
+    assert (t.status, t.agent_id) == ("draft", "A2")
+    assert t.fields == {"certifier": "Q", "date": "2026-11-23"}
+    assert svc.get_ticket(tdb, t.id) == t
+
+
+def test_new_ticket_with_submit_writes_the_ticket_and_its_progress_together(tdb, config):
+    t = svc.new_ticket(
+        tdb, config, "failed_carrier_cert_exam", "A1",
+        {"task_key": "cert_aetna", "score": "70"}, now=NOW, submit=True,
+    )  # fmt: skip
+    # The blank attempt number is the next one, the date the cohort's today.
+    assert t.status == "submitted" and t.submitted_at == NOW
+    assert t.fields["attempt_no"] == 1 and t.fields["date"] == "2026-11-23"
+    assert svc.get_ticket(tdb, t.id).status == "submitted"
+    assert progress_store.failed_count(tdb, "A1", "cert_aetna") == 1
+
+
+def test_new_ticket_with_submit_is_both_or_neither(tdb, config):
+    import sqlite3
+
+    # A real failure of the progress write, after the draft is inserted and submitted.
+    tdb.execute(
+        "CREATE TRIGGER no_attempts BEFORE INSERT ON exam_attempts"
+        " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    fields = {"task_key": "cert_aetna", "score": "70"}
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+        svc.new_ticket(tdb, config, "failed_carrier_cert_exam", "A1", fields, now=NOW,
+                       submit=True)  # fmt: skip
+    assert _rows(tdb, "tickets") == 0 and _rows(tdb, "exam_attempts") == 0
+    # And a refusal by the progress rules (a completed cert cannot be failed again) likewise.
+    tdb.execute("DROP TRIGGER no_attempts")
+    _submit(tdb, config, "carrier_cert_completion", GOOD["carrier_cert_completion"])
+    before = _rows(tdb, "tickets")
+    with pytest.raises(svc.TicketInvalid, match="progress: "):
+        svc.new_ticket(tdb, config, "failed_carrier_cert_exam", "A1", fields, now=NOW,
+                       submit=True)  # fmt: skip
+    assert _rows(tdb, "tickets") == before
+    assert progress_store.failed_count(tdb, "A1", "cert_aetna") == 0
+
+
+def test_an_unknown_agent_is_the_one_roster_message_in_every_ticket_action(tdb, config):
+    from esp_tui.services.agents import unknown_agent_message
+
+    message = unknown_agent_message(tdb, "ZZ")
+    draft = svc.create_ticket(tdb, "carrier_ticket", "A1", {}, now=NOW)
+    actions = [
+        lambda: svc.new_ticket(tdb, config, "carrier_ticket", "ZZ", {}, now=NOW),
+        lambda: svc.new_ticket(
+            tdb, config, "carrier_ticket", "ZZ", GOOD["carrier_ticket"], now=NOW, submit=True
+        ),
+        lambda: svc.create_ticket(tdb, "carrier_ticket", "ZZ", {}, now=NOW),
+        lambda: svc.update_ticket(tdb, draft.id, {}, now=NOW, agent_id="ZZ"),
+    ]
+    for action in actions:
+        with pytest.raises(svc.TicketInvalid) as exc:
+            action()
+        assert str(exc.value) == message == "agent 'ZZ': not in the roster of cohort 'Test cohort'"
+        assert exc.value.errors == {"agent_id": message}
+    assert [t.id for t in svc.list_tickets(tdb)] == [draft.id]
+    assert svc.get_ticket(tdb, draft.id).agent_id == "A1"

@@ -1,9 +1,9 @@
-"""`esp-tui tickets list|new|submit`: the four tracking forms from the command line.
+"""`esp-tui tickets list|new|submit`: the tracking forms of the registry from the command line.
 
-`new` saves a draft: only the fields given are checked (each must be well-formed; a missing
-required field is fine until submit). `--submit` submits at once, and then the whole form must
-validate. Either way a bad field is a one-line error naming it, exit 2, and nothing is written.
-Date fields left out default to today.
+`new` is `services.tickets.new_ticket`: a draft, where only the fields given are checked (each
+must be well-formed; a missing required field is fine until submit), or with `--submit` a
+submitted ticket, and then the whole form must validate. Either way every bad field is named on
+one error line, exit 2, and nothing is written. Date fields left out default to the cohort's today.
 """
 
 from __future__ import annotations
@@ -13,13 +13,7 @@ from typing import Any
 
 from esp_tui.cli.common import add_cohort_option, add_command, require_cohort
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
-
-FORMS = (
-    "carrier_cert_completion",
-    "call_certification",
-    "failed_carrier_cert_exam",
-    "carrier_ticket",
-)  # mirrors esp_tui.domain.forms.FORM_NAMES (kept literal: argparse needs it at import)
+from esp_tui.domain.forms import FORMS
 
 
 def _field(value: str) -> tuple[str, str]:
@@ -29,20 +23,32 @@ def _field(value: str) -> tuple[str, str]:
     return key.strip(), text
 
 
+def _fields_epilog() -> str:
+    lines = [f"  {name}: {', '.join(f.key for f in spec.fields)}" for name, spec in FORMS.items()]
+    return "fields (--field KEY=VALUE) of each form:\n" + "\n".join(lines)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    tickets = add_command(sub, "tickets", "list, create and submit the four tracking forms")
+    forms = tuple(FORMS)  # the registry's forms, read when the parser is built
+    tickets = add_command(sub, "tickets", "list, create and submit the tracking forms")
     tsub = tickets.add_subparsers(dest="tickets_cmd", metavar="{list,new,submit}", required=True)
 
     lst = add_command(tsub, "list", "list tickets (oldest first)")
     lst.add_argument("--json", action="store_true", help="print a JSON array")
     lst.add_argument("--status", choices=("draft", "submitted"), help="only this status")
-    lst.add_argument("--form", choices=FORMS, help="only this form")
+    lst.add_argument("--form", choices=forms, help="only this form")
     lst.add_argument("--agent", metavar="ID", help="only this agent's tickets")
     add_cohort_option(lst)
     lst.set_defaults(func=run_list)
 
-    new = add_command(tsub, "new", "create a ticket (a draft unless --submit)")
-    new.add_argument("form", choices=FORMS, metavar="FORM", help=f"one of: {', '.join(FORMS)}")
+    new = add_command(
+        tsub,
+        "new",
+        "create a ticket (a draft unless --submit)",
+        epilog=_fields_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new.add_argument("form", choices=forms, metavar="FORM", help=f"one of: {', '.join(forms)}")
     new.add_argument("--agent", required=True, metavar="ID", help="the agent's id")
     new.add_argument(
         "--field",
@@ -81,8 +87,21 @@ def _fail(e: Exception) -> CliError:
     return CliError(str(e))
 
 
+def _invalid(errors: dict[str, str]) -> CliError:
+    """Every problem of a refused `new` on one line, each named by the option the TL typed:
+    `agent 'X': …` → `--agent 'X': …`, `urgency: …` → `--field urgency: …`."""
+    parts: list[str] = []
+    for key, msg in errors.items():
+        if key == "agent_id" and msg.startswith("agent "):
+            parts.append("--agent" + msg.removeprefix("agent"))  # the roster's one message
+        else:
+            option = "--agent" if key == "agent_id" else f"--field {key}"
+            parts.append(f"{option}: {msg}" if key else msg)  # "" = the form as a whole
+    return CliError("; ".join(parts))
+
+
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    from esp_tui.domain.forms import FORM_LABELS
+    from esp_tui.domain.forms import display_label
     from esp_tui.domain.text import visible
     from esp_tui.services import tickets as svc
 
@@ -93,35 +112,21 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     if not found:
         ctx.out("no tickets")
     for t in found:
-        ctx.out(f"{t.id[:8]}  {t.status:<9}  {FORM_LABELS[t.form]:<24}  {visible(t.agent_id)}")
+        ctx.out(f"{t.id[:8]}  {t.status:<9}  {display_label(t.form):<24}  {visible(t.agent_id)}")
     return EXIT_OK
 
 
 def run_new(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.services import tickets as svc
-    from esp_tui.services.clock import cohort_zone
 
-    cohort = require_cohort(ctx)
-    fields = dict(args.field)
-    now = ctx.now().astimezone(cohort_zone(cohort.timezone))  # "today" is the cohort's
-    # Checked before anything is written: the agent, then each given field.
-    from storage.agents import get_agent
-
-    if get_agent(ctx.db, args.agent) is None:
-        raise CliError(f"--agent {args.agent}: no agent with this id in cohort '{cohort.name}'")
-    errors = svc.field_errors(ctx.config, args.form, fields, partial=True)
-    if errors:
-        key, msg = next(iter(errors.items()))
-        raise CliError(f"--field {key}: {msg}")
-    fields = {**svc.prefill(args.form, now.date()), **fields}
+    require_cohort(ctx)
     try:
-        with ctx.db.atomic():  # draft + submit: both or neither
-            t = svc.create_ticket(ctx.db, args.form, args.agent, fields, now=now)
-            if args.submit:
-                t = svc.submit_ticket(ctx.db, ctx.config, t.id, now=now)
+        t = svc.new_ticket(
+            ctx.db, ctx.config, args.form, args.agent, dict(args.field),
+            now=ctx.now(), submit=args.submit,
+        )  # fmt: skip
     except svc.TicketInvalid as e:
-        key, msg = next(iter(e.errors.items()))
-        raise CliError(f"--field {key}: {msg}" if key else str(e)) from None
+        raise _invalid(e.errors) from None
     except svc.TicketError as e:
         raise _fail(e) from None
     if args.json:

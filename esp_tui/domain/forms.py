@@ -1,306 +1,255 @@
-"""The runbook's four tracking forms: the fields a TL fills, validated with one message per field.
+"""The form registry: every tracking form the TL fills, declared once as a `FormSpec` in FORMS.
 
-The agent is not a form field: it lives on the ticket. Fields the TL does not type are computed:
-a Call Certification's `result` (from the scores by the call-cert rule) and a Failed Carrier Cert
-Exam's `next_step` (from the failed-exam guide, when the catalog is given). Pure: pydantic + stdlib.
+Everything else derives from it: the CLI's form choices, the Tickets list's "About" column, the
+config defaults of the sheet tab per form ([sheet.form_tabs]), the sheet layout of those tabs,
+the form screen's fields and the escalation target of a troubleshooting tree. The tickets table
+takes any form name; the tickets service refuses a name that is not in FORMS. Adding a form is
+one FormSpec here (its model in `form_models`) plus its tab in data/default_config.toml.
+
+The agent is not a form field: it lives on the ticket. Pure: pydantic + stdlib.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from esp_tui.domain.form_models import (
+    ATTEMPT_MSG,
+    DATE_MSG,
+    SCORE_MSG,
+    URGENCIES,
+    URGENCY_MSG,
+    CallCertification,
+    CarrierCertCompletion,
+    CarrierTicket,
+    FailedCarrierCertExam,
+    FormModel,
+    Urgency,
+    completion_task,
+    parse_scores,
 )
-from pydantic_core import PydanticCustomError
+from esp_tui.domain.tasks import CallCertRule, GuideStep, TaskSpec
 
-from esp_tui.domain.progress import call_cert_result, next_action
-from esp_tui.domain.tasks import CallCertRule, GuideStep, TaskSpec, default_guide
+__all__ = [
+    "CARRIER_TICKET", "DATE_MSG", "FORMS", "FORM_LABELS", "FORM_MODELS", "FORM_NAMES", "SCORE_MSG",
+    "URGENCIES", "CallCertification", "CarrierCertCompletion", "CarrierTicket",
+    "FailedCarrierCertExam", "FieldSpec", "FormField", "FormModel", "FormSpec", "UnknownFormError",
+    "Urgency", "completion_task", "default_form_tabs", "display_label", "escalation_form",
+    "form_fields", "form_label", "form_spec", "parse_scores", "ticket_gist", "validate_form",
+]  # fmt: skip
 
-FormName = Literal[
-    "carrier_cert_completion", "call_certification", "failed_carrier_cert_exam", "carrier_ticket"
-]
-FORM_NAMES: tuple[FormName, ...] = (
-    "carrier_cert_completion",
-    "call_certification",
-    "failed_carrier_cert_exam",
-    "carrier_ticket",
-)
-FORM_LABELS: dict[str, str] = {
-    "carrier_cert_completion": "Carrier Cert Completion",
-    "call_certification": "Call Certification",
-    "failed_carrier_cert_exam": "Failed Carrier Cert Exam",
-    "carrier_ticket": "Carrier Ticket",
-}
-Urgency = Literal["low", "normal", "high"]
-URGENCIES: tuple[Urgency, ...] = ("low", "normal", "high")
-
-SCORE_MSG = "must be a number from 0 to 100"
-DATE_MSG = "must be a date as YYYY-MM-DD"
+FieldKind = Literal["text", "longtext", "date", "number", "choice"]
+# "task": a choice of the catalog's exam/cert keys when the catalog is given, else text.
+DeclaredKind = Literal["text", "longtext", "date", "number", "choice", "task"]
 
 
 class UnknownFormError(ValueError):
-    """A form name that is not one of FORM_NAMES."""
+    """A form name that is not in FORMS."""
 
 
-def _form_error(msg: str) -> PydanticCustomError:
-    # Passed through a context key so braces in user text are never read as a template.
-    return PydanticCustomError("form", "{msg}", {"msg": msg})
+@dataclass(frozen=True)
+class FormField:
+    """One field the TL fills, as its form declares it (`form_fields` renders it)."""
+
+    key: str
+    label: str
+    kind: DeclaredKind
+    required: bool = False
+    hint: str = ""
+    choices: tuple[str, ...] = ()
+    default: str = ""
+    # Shown instead of pydantic's wording for any failure that is not the form's own message.
+    message: str = ""
 
 
-def _number(v: Any) -> Any:
-    # TLs type "85%" as often as "85"; booleans are not scores.
-    if isinstance(v, bool):
-        raise _form_error(SCORE_MSG)
-    if isinstance(v, str):
-        return v.strip().removesuffix("%").strip()
-    return v
+@dataclass(frozen=True)
+class FormSpec:
+    """Everything about one form. `fields` are what the TL types, in screen and sheet order;
+    `computed` are (key, label) of the fields validation fills in, which the sheet shows after
+    the typed ones; `gist` names the field(s) that say what a ticket is about in lists;
+    `default_tab` is the sheet tab's title unless [sheet.form_tabs] says otherwise."""
+
+    name: str
+    label: str
+    model: type[BaseModel]
+    fields: tuple[FormField, ...]
+    gist: tuple[str, ...]
+    default_tab: str
+    computed: tuple[tuple[str, str], ...] = ()
+
+    def columns(self) -> list[tuple[str, str]]:
+        """(field key, sheet header) of every column of this form's tab after the fixed ones."""
+        return [(f.key, f.label) for f in self.fields] + list(self.computed)
 
 
-def _no_bool(v: Any) -> Any:
-    # int() accepts True as 1; a checkbox value is never an attempt number.
-    if isinstance(v, bool):
-        raise _form_error("must be a whole number, 1 or more")
-    return v
+def _date(key: str, label: str) -> FormField:
+    return FormField(key, label, "date", required=True, hint="YYYY-MM-DD", message=DATE_MSG)
 
 
-def _date(v: Any) -> Any:
-    if isinstance(v, dt.datetime):
-        raise _form_error(DATE_MSG)
-    if isinstance(v, str):
-        try:
-            return dt.date.fromisoformat(v.strip())
-        except ValueError:
-            raise _form_error(DATE_MSG) from None
-    return v
-
-
-def _blank_is_none(v: Any) -> Any:
-    return None if isinstance(v, str) and not v.strip() else v
-
-
-Score = Annotated[float, BeforeValidator(_number), Field(ge=0, le=100, allow_inf_nan=False)]
-Date = Annotated[dt.date, BeforeValidator(_date)]
-Required = Annotated[str, Field(min_length=1)]
-OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
-
-
-def _ctx(info: ValidationInfo, key: str) -> Any:
-    return (info.context or {}).get(key)
-
-
-class _Form(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
-
-
-def _exam_task(key: str, tasks: Mapping[str, TaskSpec]) -> TaskSpec:
-    task = tasks.get(key)
-    if task is None or not task.is_exam:
-        known = ", ".join(k for k, t in tasks.items() if t.is_exam) or "none"
-        raise _form_error(f"{key!r} is not an exam or cert task; known: {known}")
-    return task
-
-
-class CarrierCertCompletion(_Form):
-    carrier: Required
-    task_key: OptionalText = None  # the cert task it completes; found by carrier when left out
-    completed_on: Date
-    score: Annotated[Score | None, BeforeValidator(_blank_is_none)] = None
-    certificate_id: Annotated[OptionalText, Field(validate_default=True)] = None
-    proof_note: str = ""
-
-    @field_validator("task_key")
-    @classmethod
-    def _known_task(cls, v: str | None, info: ValidationInfo) -> str | None:
-        tasks = _ctx(info, "tasks")
-        if v is None or tasks is None:
-            return v
-        task = _exam_task(v, tasks)
-        carrier = info.data.get("carrier")
-        if task.carrier and carrier and task.carrier.casefold() != carrier.casefold():
-            raise _form_error(f"{v!r} is the {task.carrier} certification, not {carrier}")
-        return v
-
-    @field_validator("certificate_id")
-    @classmethod
-    def _score_or_certificate(cls, v: str | None, info: ValidationInfo) -> str | None:
-        # "score" absent from info.data means it already failed: do not pile on a second error.
-        if v is None and "score" in info.data and info.data["score"] is None:
-            raise _form_error("give a score or a certificate id")
-        return v
-
-    @field_validator("score")
-    @classmethod
-    def _reaches_pass_mark(cls, v: float | None, info: ValidationInfo) -> float | None:
-        tasks = _ctx(info, "tasks")
-        carrier = info.data.get("carrier")
-        if v is None or tasks is None or carrier is None or "task_key" not in info.data:
-            return v
-        task = _completion_task(info.data["task_key"], carrier, tasks)
-        if task is not None and task.pass_mark is not None and v < task.pass_mark:
-            raise _form_error(
-                f"{v:g} is below the {task.label} pass mark ({task.pass_mark:g}); "
-                "use a Failed Carrier Cert Exam"
-            )
-        return v
-
-
-def _completion_task(
-    task_key: str | None, carrier: str, tasks: Mapping[str, TaskSpec]
-) -> TaskSpec | None:
-    if task_key is not None:
-        return tasks.get(task_key)
-    matches = [
-        t
-        for t in tasks.values()
-        if t.is_exam and t.carrier and t.carrier.casefold() == carrier.casefold()
-    ]
-    return matches[0] if len(matches) == 1 else None
-
-
-def completion_task(form: CarrierCertCompletion, tasks: Mapping[str, TaskSpec]) -> TaskSpec | None:
-    """The cert task a completion form passes: its task_key, else the one cert of its carrier."""
-    return _completion_task(form.task_key, form.carrier, tasks)
-
-
-def parse_scores(v: Any) -> list[float]:
-    """Call scores from a list or a string like "90, 85, 70" (commas, semicolons or spaces)."""
-    if isinstance(v, str):
-        items: list[Any] = [p for p in re.split(r"[,;\s]+", v.strip()) if p]
-    elif isinstance(v, list | tuple):
-        items = list(v)
-    else:
-        raise _form_error("must be a list of call scores, e.g. 90, 85, 70")
-    out: list[float] = []
-    for i, raw in enumerate(items, start=1):
-        try:
-            if isinstance(raw, bool):
-                raise ValueError
-            score = float(raw.strip().removesuffix("%") if isinstance(raw, str) else raw)
-        except (TypeError, ValueError):
-            raise _form_error(f"call {i}: {raw!r} is not a number") from None
-        if math.isnan(score):
-            raise _form_error(f"call {i}: {raw!r} is not a number")
-        if not 0 <= score <= 100:
-            raise _form_error(f"call {i}: {raw} is outside 0 to 100")
-        out.append(score)
-    return out
-
-
-class CallCertification(_Form):
-    certifier: Required
-    date: Date
-    scores: Annotated[list[float], BeforeValidator(parse_scores)]
-    # Computed from the scores by the call-cert rule; whatever was passed in is discarded.
-    result: Annotated[Literal["passed", "failed"] | None, BeforeValidator(lambda _: None)] = None
-    feedback: str = ""
-
-    @field_validator("scores")
-    @classmethod
-    def _decided(cls, v: list[float], info: ValidationInfo) -> list[float]:
-        rule: CallCertRule = _ctx(info, "call_cert") or CallCertRule()
-        if not v:
-            raise _form_error("enter the graded calls' scores, e.g. 90, 85, 70")
-        if len(v) > rule.calls:
-            raise _form_error(f"{len(v)} scores given; the certification grades {rule.calls}")
-        outcome = call_cert_result(v, rule)
-        if not outcome.complete:
-            raise _form_error(
-                f"not decided yet: {len(v)} of {rule.calls} calls graded, "
-                f"{outcome.calls_passed} passed, {rule.calls_to_pass} needed"
-            )
-        return v
-
-    @model_validator(mode="after")
-    def _compute_result(self, info: ValidationInfo) -> CallCertification:
-        rule: CallCertRule = _ctx(info, "call_cert") or CallCertRule()
-        self.result = "passed" if call_cert_result(self.scores, rule).passed else "failed"
-        return self
-
-
-class FailedCarrierCertExam(_Form):
-    task_key: Required  # the exam or cert failed
-    attempt_no: Annotated[int, BeforeValidator(_no_bool), Field(ge=1)]
-    score: Score
-    date: Date
-    # Filled in from the failed-exam guide when the catalog is in the context; else kept as given.
-    next_step: str = ""
-
-    @field_validator("task_key")
-    @classmethod
-    def _known_exam(cls, v: str, info: ValidationInfo) -> str:
-        tasks = _ctx(info, "tasks")
-        if tasks is not None:
-            _exam_task(v, tasks)
-        return v
-
-    @field_validator("attempt_no")
-    @classmethod
-    def _within_max(cls, v: int, info: ValidationInfo) -> int:
-        task = _task_in_context(info)
-        if task is not None and task.max_attempts is not None and v > task.max_attempts:
-            raise _form_error(f"{task.label} allows {task.max_attempts} attempts")
-        return v
-
-    @field_validator("score")
-    @classmethod
-    def _is_a_fail(cls, v: float, info: ValidationInfo) -> float:
-        task = _task_in_context(info)
-        if task is not None and task.pass_mark is not None and v >= task.pass_mark:
-            raise _form_error(
-                f"{v:g} passes {task.label} (pass mark {task.pass_mark:g}); "
-                "use a Carrier Cert Completion"
-            )
-        return v
-
-    @model_validator(mode="after")
-    def _guide_step(self, info: ValidationInfo) -> FailedCarrierCertExam:
-        tasks = _ctx(info, "tasks")
-        if tasks is not None:
-            guide = _ctx(info, "guide") or default_guide()
-            self.next_step = next_action(tasks[self.task_key], self.attempt_no, guide).text
-        return self
-
-
-def _task_in_context(info: ValidationInfo) -> TaskSpec | None:
-    tasks = _ctx(info, "tasks")
-    key = info.data.get("task_key")
-    return tasks.get(key) if tasks is not None and key is not None else None
-
-
-class CarrierTicket(_Form):
-    carrier: Required  # carrier or system (AHIP, Aetna, Citrix...)
-    summary: Required
-    steps_tried: Required
-    contact_made: str = ""
-    urgency: Annotated[
-        Urgency, BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v)
-    ] = "normal"
-
-
-FormModel = CarrierCertCompletion | CallCertification | FailedCarrierCertExam | CarrierTicket
-FORM_MODELS: dict[str, type[FormModel]] = {
-    "carrier_cert_completion": CarrierCertCompletion,
-    "call_certification": CallCertification,
-    "failed_carrier_cert_exam": FailedCarrierCertExam,
-    "carrier_ticket": CarrierTicket,
+FORMS: dict[str, FormSpec] = {
+    spec.name: spec
+    for spec in (
+        FormSpec(
+            name="carrier_cert_completion",
+            label="Carrier Cert Completion",
+            model=CarrierCertCompletion,
+            fields=(
+                FormField("carrier", "Carrier", "text", required=True),
+                FormField(
+                    "task_key",
+                    "Certification task",
+                    "task",
+                    hint="found by carrier when left empty",
+                ),
+                _date("completed_on", "Completed on"),
+                FormField(
+                    "score",
+                    "Score",
+                    "number",
+                    hint="0-100; a score or a certificate id",
+                    message=SCORE_MSG,
+                ),
+                FormField(
+                    "certificate_id", "Certificate ID", "text", hint="a score or a certificate id"
+                ),
+                FormField("proof_note", "Proof note", "longtext"),
+            ),
+            gist=("carrier",),
+            default_tab="Carrier Cert Completion",
+        ),
+        FormSpec(
+            name="call_certification",
+            label="Call Certification",
+            model=CallCertification,
+            fields=(
+                FormField("certifier", "Certifier", "text", required=True),
+                _date("date", "Date"),
+                FormField(
+                    "scores", "Call scores", "text", required=True, hint="e.g. 90, 85, 70, 95, 88"
+                ),
+                FormField("feedback", "Feedback", "longtext"),
+            ),
+            gist=("scores",),
+            default_tab="Call Certification",
+            computed=(("result", "Result"),),
+        ),
+        FormSpec(
+            name="failed_carrier_cert_exam",
+            label="Failed Carrier Cert Exam",
+            model=FailedCarrierCertExam,
+            fields=(
+                FormField("task_key", "Exam / cert", "task", required=True),
+                FormField(
+                    "attempt_no",
+                    "Attempt number",
+                    "number",
+                    required=True,
+                    hint="1, 2, 3...",
+                    message=ATTEMPT_MSG,
+                ),
+                FormField(
+                    "score", "Score", "number", required=True, hint="0-100", message=SCORE_MSG
+                ),
+                _date("date", "Date"),
+            ),
+            gist=("task_key",),
+            default_tab="Failed Carrier Cert Exams",
+            computed=(("next_step", "Next step"),),
+        ),
+        FormSpec(
+            name="carrier_ticket",
+            label="Carrier Ticket",
+            model=CarrierTicket,
+            fields=(
+                FormField("carrier", "Carrier / system", "text", required=True),
+                FormField("summary", "Summary", "text", required=True),
+                FormField("steps_tried", "Steps tried", "longtext", required=True),
+                FormField(
+                    "contact_made",
+                    "Contact made",
+                    "longtext",
+                    hint="who was called or emailed, when",
+                ),
+                FormField(
+                    "urgency",
+                    "Urgency",
+                    "choice",
+                    choices=URGENCIES,
+                    default="normal",
+                    message=URGENCY_MSG,
+                ),
+            ),
+            gist=("summary",),
+            default_tab="Carrier Tickets",
+        ),
+    )
 }
 
+# What a troubleshooting tree escalates to unless a step names another form.
+CARRIER_TICKET = "carrier_ticket"
 
-# --- generic editor description -----------------------------------------------------------
+# Snapshots for older callers; new code reads FORMS (a form added there needs nothing here).
+FORM_NAMES: tuple[str, ...] = tuple(FORMS)
+FORM_LABELS: dict[str, str] = {n: s.label for n, s in FORMS.items()}
+FORM_MODELS: dict[str, type[BaseModel]] = {n: s.model for n, s in FORMS.items()}
 
-FieldKind = Literal["text", "longtext", "date", "number", "choice"]
+
+def form_spec(form_name: str) -> FormSpec:
+    """The form's spec, or UnknownFormError listing the valid names."""
+    spec = FORMS.get(form_name)
+    if spec is None:
+        raise UnknownFormError(f"unknown form {form_name!r}; valid: {', '.join(FORMS)}")
+    return spec
+
+
+def form_label(form_name: str) -> str:
+    return form_spec(form_name).label
+
+
+def display_label(form_name: str) -> str:
+    """The label, or the name itself for a form this version does not know (a ticket written
+    by a newer esp-tui still lists)."""
+    spec = FORMS.get(form_name)
+    return spec.label if spec else form_name
+
+
+def escalation_form(form_name: str) -> str:
+    """A troubleshooting step's `escalate_form`: a form of FORMS, else ValueError naming them
+    (the default, a Carrier Ticket, first)."""
+    if form_name not in FORMS:
+        names = [f"'{n}'" for n in sorted(FORMS, key=lambda n: n != CARRIER_TICKET)]
+        raise ValueError(f"Input should be {', '.join(names[:-1])} or {names[-1]}")
+    return form_name
+
+
+def default_form_tabs() -> dict[str, str]:
+    """[sheet.form_tabs]' defaults: each form's tab title."""
+    return {name: spec.default_tab for name, spec in FORMS.items()}
+
+
+def ticket_gist(form_name: str, fields: Mapping[str, Any]) -> str:
+    """What a ticket is about, from its form's gist field(s): "" when none is filled in (or
+    the form is unknown)."""
+    spec = FORMS.get(form_name)
+    parts = [_gist_text(fields.get(key)) for key in (spec.gist if spec else ())]
+    return " · ".join(p for p in parts if p)
+
+
+def _gist_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(_gist_text(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# --- the generic editor description -------------------------------------------------------
 
 
 class FieldSpec(BaseModel):
@@ -317,96 +266,43 @@ class FieldSpec(BaseModel):
     hint: str = ""
 
 
-_TASK = "task"  # placeholder kind: a choice of exam/cert keys when the catalog is given
-
-_FIELDS: dict[str, list[tuple[str, str, bool, str, str]]] = {
-    # key, label, required, kind, hint
-    "carrier_cert_completion": [
-        ("carrier", "Carrier", True, "text", ""),
-        ("task_key", "Certification task", False, _TASK, "found by carrier when left empty"),
-        ("completed_on", "Completed on", True, "date", "YYYY-MM-DD"),
-        ("score", "Score", False, "number", "0-100; a score or a certificate id"),
-        ("certificate_id", "Certificate ID", False, "text", "a score or a certificate id"),
-        ("proof_note", "Proof note", False, "longtext", ""),
-    ],
-    "call_certification": [
-        ("certifier", "Certifier", True, "text", ""),
-        ("date", "Date", True, "date", "YYYY-MM-DD"),
-        ("scores", "Call scores", True, "text", "e.g. 90, 85, 70, 95, 88"),
-        ("feedback", "Feedback", False, "longtext", ""),
-    ],
-    "failed_carrier_cert_exam": [
-        ("task_key", "Exam / cert", True, _TASK, ""),
-        ("attempt_no", "Attempt number", True, "number", "1, 2, 3..."),
-        ("score", "Score", True, "number", "0-100"),
-        ("date", "Date", True, "date", "YYYY-MM-DD"),
-    ],
-    "carrier_ticket": [
-        ("carrier", "Carrier / system", True, "text", ""),
-        ("summary", "Summary", True, "text", ""),
-        ("steps_tried", "Steps tried", True, "longtext", ""),
-        ("contact_made", "Contact made", False, "longtext", "who was called or emailed, when"),
-        ("urgency", "Urgency", False, "choice", ""),
-    ],
-}
-
-# Messages that read better than pydantic's for every failure of these fields.
-_FIELD_MESSAGES: dict[str, str] = {
-    "score": SCORE_MSG,
-    "completed_on": DATE_MSG,
-    "date": DATE_MSG,
-    "attempt_no": "must be a whole number, 1 or more",
-    "urgency": f"must be one of: {', '.join(URGENCIES)}",
-}
-
-
-def _check_name(form_name: str) -> str:
-    if form_name not in FORM_MODELS:
-        raise UnknownFormError(f"unknown form {form_name!r}; valid: {', '.join(FORM_NAMES)}")
-    return form_name
-
-
-def form_label(form_name: str) -> str:
-    return FORM_LABELS[_check_name(form_name)]
-
-
 def form_fields(form_name: str, tasks: Mapping[str, TaskSpec] | None = None) -> list[FieldSpec]:
     """The fields the TL fills, in display order (computed fields are not listed)."""
     exam_keys = tuple(k for k, t in (tasks or {}).items() if t.is_exam)
     out: list[FieldSpec] = []
-    for key, label, required, kind, hint in _FIELDS[_check_name(form_name)]:
-        choices: tuple[str, ...] = ()
-        if kind == _TASK:
+    for f in form_spec(form_name).fields:
+        kind: FieldKind
+        if f.kind == "task":
             kind, choices = ("choice", exam_keys) if exam_keys else ("text", ())
-        elif key == "urgency":
-            choices = URGENCIES
-        default = "normal" if key == "urgency" else ""
+        else:
+            kind, choices = f.kind, f.choices
         out.append(
             FieldSpec(
-                key=key,
-                label=label,
-                required=required,
-                kind=kind,  # type: ignore[arg-type]
+                key=f.key,
+                label=f.label,
+                required=f.required,
+                kind=kind,
                 choices=choices,
-                default=default,
-                hint=hint,
+                default=f.default,
+                hint=f.hint,
             )
         )
     return out
 
 
-def _message(form_name: str, err: Any) -> str:
+def _message(spec: FormSpec, err: Any) -> str:
     field = str(err["loc"][0]) if err["loc"] else ""
     kind = err["type"]
     if kind == "form":
         return err["msg"]
     if kind == "extra_forbidden":
-        keys = ", ".join(k for k, *_ in _FIELDS[form_name])
-        return f"not a field of {FORM_LABELS[form_name]}; fields: {keys}"
+        keys = ", ".join(f.key for f in spec.fields)
+        return f"not a field of {spec.label}; fields: {keys}"
     if kind in ("missing", "string_too_short"):
         return "required"
-    if field in _FIELD_MESSAGES:
-        return _FIELD_MESSAGES[field]
+    declared = next((f for f in spec.fields if f.key == field), None)
+    if declared is not None and declared.message:
+        return declared.message
     return str(err["msg"]).removeprefix("Value error, ")
 
 
@@ -417,16 +313,16 @@ def validate_form(
     tasks: Mapping[str, TaskSpec] | None = None,
     guide: Sequence[GuideStep] | None = None,
     call_cert: CallCertRule | None = None,
-) -> tuple[FormModel | None, dict[str, str]]:
+) -> tuple[BaseModel | None, dict[str, str]]:
     """Validate what the TL typed (strings, or typed values from stored JSON).
 
     Returns (model, {}) or (None, {field: message}) with one message per field; errors that
     concern the form as a whole are keyed "". Blank strings count as not filled in. With `tasks`
     the exam/cert keys, pass marks and attempt limits are checked and `next_step` is filled in;
     `call_cert` is the rule a Call Certification is decided by (default: the shipped one).
-    Raises UnknownFormError for a form name not in FORM_NAMES.
+    Raises UnknownFormError for a form name not in FORMS.
     """
-    model = FORM_MODELS[_check_name(form_name)]
+    spec = form_spec(form_name)
     data = {
         k: v.strip() if isinstance(v, str) else v
         for k, v in fields.items()
@@ -434,10 +330,10 @@ def validate_form(
     }
     context = {"tasks": tasks, "guide": guide, "call_cert": call_cert}
     try:
-        return model.model_validate(data, context=context), {}
+        return spec.model.model_validate(data, context=context), {}
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else ""
-            errors.setdefault(field, _message(form_name, err))
+            errors.setdefault(field, _message(spec, err))
         return None, errors

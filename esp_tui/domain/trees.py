@@ -15,20 +15,17 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from esp_tui.domain.forms import CARRIER_TICKET, escalation_form
 from esp_tui.domain.text import visible
 
 RESOLVED = "resolved"
 ESCALATE = "escalate"
 TERMINALS = frozenset({RESOLVED, ESCALATE})
 ANSWERS = ("yes", "no")
-
-FormName = Literal[
-    "carrier_ticket", "carrier_cert_completion", "call_certification", "failed_carrier_cert_exam"
-]
 
 _STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -84,7 +81,7 @@ class Step(BaseModel):
     detail: str = ""
     contacts: tuple[Contact, ...] = ()
     outcomes: Outcomes
-    escalate_form: FormName = "carrier_ticket"
+    escalate_form: Annotated[str, AfterValidator(escalation_form)] = CARRIER_TICKET
 
     @field_validator("id")
     @classmethod
@@ -414,7 +411,7 @@ def _outline_into(
 
 
 def _target_label(target: str, step: Step) -> str:
-    if target == ESCALATE and step.escalate_form != "carrier_ticket":
+    if target == ESCALATE and step.escalate_form != CARRIER_TICKET:
         return f"escalate ({step.escalate_form})"
     return target
 

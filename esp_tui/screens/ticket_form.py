@@ -15,7 +15,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
-from esp_tui.domain.forms import FORM_LABELS, FieldSpec, form_fields
+from esp_tui.domain.forms import FORMS, FieldSpec, display_label, form_fields
+from esp_tui.domain.tickets import Ticket
 from esp_tui.services import tickets as svc
 from esp_tui.widgets.plain import PlainInput, PlainTextArea, plain, plain_lines
 from esp_tui.widgets.status_header import StatusHeader
@@ -162,13 +163,9 @@ class TicketFormScreen(Screen[None]):
         who = f"{agent.name} ({agent.agent_id})" if agent else ticket.agent_id
         state = "draft" if ticket.is_draft else f"submitted {self._when(ticket.submitted_at)}"
         self.query_one("#ticket-title", Static).update(
-            plain(f"{FORM_LABELS[ticket.form]} · {who} · {state} · {ticket.id[:8]}")
+            plain(f"{display_label(ticket.form)} · {who} · {state} · {ticket.id[:8]}")
         )
-        computed = []
-        if not ticket.is_draft:
-            for key, label in (("result", "Result"), ("next_step", "Next step")):
-                if ticket.fields.get(key):
-                    computed.append(f"{label}: {ticket.fields[key]}")
+        computed = [] if ticket.is_draft else [f"{k}: {v}" for k, v in _computed(ticket)]
         box = self.query_one("#ticket-computed", Static)
         box.update(plain_lines(computed))
         box.display = bool(computed)
@@ -254,12 +251,8 @@ class TicketFormScreen(Screen[None]):
             return
         self.esp.refresh_header()
         # Say what the submit decided (the call-cert result, the guide's next step) at once.
-        detail = ""
-        if ticket.fields.get("result"):
-            detail = f" Result: {ticket.fields['result']}."
-        elif ticket.fields.get("next_step"):
-            detail = f" Next: {ticket.fields['next_step']}"
-        self.notify(f"{FORM_LABELS[ticket.form]} submitted.{detail}", timeout=8)
+        decided = [f" {k}: {v}" + ("" if v.endswith(".") else ".") for k, v in _computed(ticket)]
+        self.notify(f"{display_label(ticket.form)} submitted.{''.join(decided)}", timeout=8)
         self.dismiss(None)
 
     def _discard_new(self) -> None:
@@ -287,6 +280,13 @@ class TicketFormScreen(Screen[None]):
             else "Leave without saving? The draft keeps what was last saved."
         )
         self.app.push_screen(ConfirmScreen(question), answered)
+
+
+def _computed(ticket: Ticket) -> list[tuple[str, str]]:
+    """(label, value) of what validation filled in on a submitted ticket, per its form's spec."""
+    spec = FORMS.get(ticket.form)
+    pairs = spec.computed if spec else ()
+    return [(label, _text(ticket.fields[key])) for key, label in pairs if ticket.fields.get(key)]
 
 
 def _text(value: Any) -> str:

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from esp_tui.domain.forms import FORM_LABELS, FORM_NAMES
+from esp_tui.domain.forms import FORMS, display_label, ticket_gist
 from esp_tui.domain.tickets import TICKET_STATUSES, Ticket
 from esp_tui.screens.agent import AgentSection
 from esp_tui.screens.ticket_form import ConfirmScreen, TicketFormScreen
@@ -20,22 +20,15 @@ from esp_tui.services import tickets as svc
 from esp_tui.widgets.pick_list import PickList
 from esp_tui.widgets.plain import PlainInput, cell, plain
 from esp_tui.widgets.status_header import StatusHeader
-from storage.agents import get_agent, list_agents
+from storage.agents import list_agents
 
 if TYPE_CHECKING:
     from esp_tui.app import EspApp
 
-# The field that best says what a ticket is about, per form (shown in the list).
-_GIST = {
-    "carrier_cert_completion": "carrier",
-    "call_certification": "scores",
-    "failed_carrier_cert_exam": "task_key",
-    "carrier_ticket": "summary",
-}
 
-
-class NewTicketScreen(ModalScreen[tuple[str, str] | None]):
-    """Pick a form (enter) for the agent in the box; dismisses with (form, agent_id)."""
+class NewTicketScreen(ModalScreen[str | None]):
+    """Pick a form (enter) for the agent in the box: creates the draft (services.tickets.
+    new_ticket) and dismisses with its id; a refused agent is shown here and the modal stays."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="new_ticket_cancel")]
     DEFAULT_CSS = """
@@ -55,7 +48,7 @@ class NewTicketScreen(ModalScreen[tuple[str, str] | None]):
         with Vertical():
             yield Static("[b]New ticket[/b] — pick the form, enter creates a draft")
             yield PlainInput(self._agent_id, placeholder="agent id", id="new-agent", compact=True)
-            yield PickList(*(Option(FORM_LABELS[f], id=f) for f in FORM_NAMES), id="new-forms")
+            yield PickList(*(Option(s.label, id=n) for n, s in FORMS.items()), id="new-forms")
             yield Static("", id="new-error")
 
     def on_mount(self) -> None:
@@ -65,13 +58,22 @@ class NewTicketScreen(ModalScreen[tuple[str, str] | None]):
         self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        agent = self.query_one("#new-agent", Input).value.strip()
-        if not agent or get_agent(self.app.db, agent) is None:  # type: ignore[attr-defined]
-            msg = f"no agent with id {agent!r}" if agent else "required"
-            self.query_one("#new-error", Static).update(plain(f"✗ agent id: {msg}"))
+        esp: EspApp = self.app  # type: ignore[assignment]
+        agent = self.query_one("#new-agent", Input).value
+        try:
+            ticket = svc.new_ticket(
+                esp.db, esp.config, event.option.id or "", agent, {}, now=esp.now()
+            )
+        except svc.TicketInvalid as e:
+            msg = e.errors.get(svc.AGENT) or str(e)  # the roster message names the agent
+            msg = "agent id: required" if msg == "required" else msg
+            self.query_one("#new-error", Static).update(plain(f"✗ {msg}"))
             self.query_one("#new-agent", Input).focus()
             return
-        self.dismiss((event.option.id or "", agent))
+        except svc.TicketError as e:
+            self.query_one("#new-error", Static).update(plain(f"✗ {e}"))
+            return
+        self.dismiss(ticket.id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -146,23 +148,20 @@ class TicketsScreen(Screen[None]):
         self._show_filters(len(tickets))
 
     def _cells(self, t: Ticket, names: dict[str, str]) -> tuple[str | Text, ...]:
-        gist = t.fields.get(_GIST[t.form], "")
-        if isinstance(gist, list):
-            gist = ", ".join(f"{v:g}" for v in gist)
         when = t.updated_at.astimezone(self.esp.zone).strftime("%a %H:%M")
         return (
             t.id[:8],
-            FORM_LABELS[t.form],
+            display_label(t.form),
             cell(names.get(t.agent_id, t.agent_id)),
             t.status,
             when,
-            cell(gist),
+            cell(ticket_gist(t.form, t.fields)),
         )
 
     def _show_filters(self, shown: int) -> None:
         parts = [
             f"status: {self.status_filter or 'all'}",
-            f"form: {FORM_LABELS[self.form_filter] if self.form_filter else 'all'}",
+            f"form: {display_label(self.form_filter) if self.form_filter else 'all'}",
             f"agent: {self.agent_filter or 'all'}",
         ]
         drafts = svc.count_drafts(self.esp.db)
@@ -191,7 +190,7 @@ class TicketsScreen(Screen[None]):
         self.reload()
 
     def action_cycle_form(self) -> None:
-        order: list[str | None] = [None, *FORM_NAMES]
+        order: list[str | None] = [None, *FORMS]
         self.form_filter = order[(order.index(self.form_filter) + 1) % len(order)]
         self.reload()
 
@@ -209,19 +208,12 @@ class TicketsScreen(Screen[None]):
         agent = self.agent_id or self.agent_filter or ""
         modal = NewTicketScreen(agent)
 
-        def picked(choice: tuple[str, str] | None) -> None:
-            if choice is None:
-                return
-            form, agent_id = choice
-            prefill = svc.prefill(form, self.esp.now().date())
-            try:
-                ticket = svc.create_ticket(self.esp.db, form, agent_id, prefill, now=self.esp.now())
-            except svc.TicketError as e:
-                self.notify(str(e), severity="error")
+        def picked(ticket_id: str | None) -> None:
+            if ticket_id is None:
                 return
             self.esp.refresh_header()
-            self.reload(select=ticket.id)
-            self._edit(ticket.id, new=True)
+            self.reload(select=ticket_id)
+            self._edit(ticket_id, new=True)
 
         self.app.push_screen(modal, picked)
 
@@ -254,7 +246,7 @@ class TicketsScreen(Screen[None]):
             self.notify(str(e), severity="warning")
             return
         self.esp.refresh_header()
-        self.notify(f"{FORM_LABELS[t.form]} submitted.")
+        self.notify(f"{display_label(t.form)} submitted.")
         self.reload()
 
     def action_delete(self) -> None:
@@ -279,7 +271,7 @@ class TicketsScreen(Screen[None]):
             self.reload()
 
         self.app.push_screen(
-            ConfirmScreen(f"Delete this {FORM_LABELS[t.form]} draft ({tid[:8]})?"), answered
+            ConfirmScreen(f"Delete this {display_label(t.form)} draft ({tid[:8]})?"), answered
         )
 
     def action_back(self) -> None:
@@ -305,7 +297,7 @@ class TicketsSection(AgentSection):
 
     def load(self) -> None:
         found = svc.list_tickets(self.esp.db, agent_id=self.agent_id)
-        lines = [f"{t.id[:8]}  {t.status:<9}  {FORM_LABELS[t.form]}" for t in found] or [
+        lines = [f"{t.id[:8]}  {t.status:<9}  {display_label(t.form)}" for t in found] or [
             "[dim]no tickets · T on the roster starts one[/dim]"
         ]
         self.query_one("#agent-tickets", Static).update("\n".join(lines))

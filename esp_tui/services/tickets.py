@@ -1,4 +1,5 @@
-"""Ticket actions: create, edit and delete drafts, submit (validated, with the progress links).
+"""Ticket actions: new (the TL's one entry point, draft or submitted), create, edit and delete
+drafts, submit (validated, with the progress links). Forms are those of the registry.
 
 Drafts may be incomplete or invalid: the TL saves what they have and finishes later. Only a
 valid form submits, and submitting applies its effect on progress in the same transaction:
@@ -13,25 +14,28 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlite_utils import Database
 
 from esp_tui.config import Config
 from esp_tui.domain.forms import (
-    FORM_LABELS,
-    FORM_NAMES,
     CallCertification,
     CarrierCertCompletion,
     FailedCarrierCertExam,
-    FormModel,
+    FormSpec,
     completion_task,
+    display_label,
     form_fields,
+    form_spec,
     validate_form,
 )
 from esp_tui.domain.limits import cell_text_problem
 from esp_tui.domain.tasks import TaskSpec
 from esp_tui.domain.tickets import TICKET_STATUSES, Ticket
+from esp_tui.services.agents import require_agent
+from esp_tui.services.clock import cohort_zone
 from storage import tickets as store
-from storage.agents import get_agent
+from storage.cohort import get_cohort
 
 
 class TicketError(ValueError):
@@ -39,12 +43,25 @@ class TicketError(ValueError):
 
 
 class TicketInvalid(TicketError):
-    """The fields do not validate; `errors` maps each field ("" = the whole form) to a message."""
+    """The fields do not validate; `errors` maps each field ("" = the whole form, "agent_id" =
+    the ticket's agent) to a message."""
 
     def __init__(self, errors: Mapping[str, str], what: str = "form") -> None:
         self.errors: dict[str, str] = dict(errors)
         parts = "; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items())
         super().__init__(f"{what}: {parts}")
+
+
+class UnknownAgent(TicketInvalid):
+    """The ticket's agent is not in the cohort's roster: str() is require_agent's one message."""
+
+    def __init__(self, message: str) -> None:
+        self.errors = {AGENT: message}
+        TicketError.__init__(self, message)
+
+
+AGENT = "agent_id"  # the key of the agent's error in TicketInvalid.errors
+FAILED_EXAM = "failed_carrier_cert_exam"
 
 
 # --- helpers shared by the screens and the CLI ---------------------------------------------
@@ -55,9 +72,16 @@ def task_catalog(config: Config) -> dict[str, TaskSpec]:
 
 
 def check_form_name(form: str) -> str:
-    if form not in FORM_NAMES:
-        raise TicketError(f"unknown form {form!r}; valid: {', '.join(FORM_NAMES)}")
-    return form
+    """The form, or TicketError when it is not in the registry (the tickets table takes any
+    name: this is the check)."""
+    return _spec(form).name
+
+
+def _spec(form: str) -> FormSpec:
+    try:
+        return form_spec(form)
+    except ValueError as e:
+        raise TicketError(str(e)) from None
 
 
 def prefill(form: str, today: date) -> dict[str, str]:
@@ -73,7 +97,7 @@ def prefill(form: str, today: date) -> dict[str, str]:
 
 def _validate(
     config: Config, form: str, fields: Mapping[str, Any]
-) -> tuple[FormModel | None, dict]:
+) -> tuple[BaseModel | None, dict[str, str]]:
     tasks = task_catalog(config)
     task = tasks.get(str(fields.get("task_key") or "").strip())
     # A task's own guide overrides the config's ladder; None lets the domain use its default.
@@ -108,9 +132,10 @@ def field_errors(
 
 
 def _unknown_keys(form: str, fields: Mapping[str, Any]) -> dict[str, str]:
-    known = [s.key for s in form_fields(form)]
+    spec = _spec(form)
+    known = [f.key for f in spec.fields]
     return {
-        k: f"not a field of {FORM_LABELS[form]}; fields: {', '.join(known)}"
+        k: f"not a field of {spec.label}; fields: {', '.join(known)}"
         for k in fields
         if k not in known
     }
@@ -125,11 +150,22 @@ def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _agent_problem(db: Database, agent_id: str) -> TicketInvalid | None:
+    """Why `agent_id` cannot have a ticket (blank, or not in the roster), else None."""
+    if not agent_id.strip():
+        return TicketInvalid({AGENT: "required"}, "agent id")
+    try:
+        require_agent(db, agent_id, error=UnknownAgent)
+    except UnknownAgent as e:
+        return e
+    return None
+
+
 def _check_agent(db: Database, agent_id: str) -> str:
-    agent_id = agent_id.strip()
-    if not agent_id or get_agent(db, agent_id) is None:
-        raise TicketInvalid({"agent_id": f"no agent with id {agent_id!r}"}, "agent")
-    return agent_id
+    problem = _agent_problem(db, agent_id)
+    if problem is not None:
+        raise problem
+    return agent_id.strip()
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -177,27 +213,68 @@ def resolve_id(db: Database, prefix: str) -> str:
 # --- writing (one transaction each) --------------------------------------------------------
 
 
+def new_ticket(
+    db: Database,
+    config: Config,
+    form: str,
+    agent_id: str,
+    fields: Mapping[str, Any],
+    *,
+    now: datetime,
+    submit: bool = False,
+) -> Ticket:
+    """The TL's "new ticket" (the Tickets screen's `n`, `esp-tui tickets new`), in ONE
+    transaction: a draft of `form` for `agent_id`, submitted at once when `submit`.
+
+    Date fields left out start as the cohort's today, choices at their default. Before anything
+    is written every problem is collected and raised at once as TicketInvalid: the agent
+    ("agent_id"), keys that are not fields of the form, and the given fields (a draft checks only
+    what is filled in; `submit` needs the whole form to validate, as submit_ticket does). With
+    `submit` the draft, its submit and its progress effect are written together or not at all.
+    An unknown form is TicketError.
+    """
+    merged = {**prefill(form, _cohort_today(db, now)), **fields}
+    ticket = _new_draft(form, agent_id, merged, now)
+    with db.atomic():
+        agent = _agent_problem(db, agent_id)
+        errors = {**(agent.errors if agent else {}), **_unknown_keys(form, fields)}
+        if submit:
+            problems = _submission(db, config, ticket)[2]
+        else:
+            problems = field_errors(config, form, merged, partial=True)
+        errors.update({k: m for k, m in problems.items() if k not in errors})
+        if errors:  # the agent alone: require_agent's error as it is
+            raise agent if agent is not None and errors == agent.errors else TicketInvalid(errors)
+        store.insert_ticket(db, ticket)
+        if submit:
+            ticket = submit_ticket(db, config, ticket.id, now=now)
+    return ticket
+
+
+def _cohort_today(db: Database, now: datetime) -> date:
+    """Today where the cohort is (a ticket made at 23:30 UTC in Chicago is dated there)."""
+    cohort = get_cohort(db)
+    return now.astimezone(cohort_zone(cohort.timezone)).date() if cohort else now.date()
+
+
 def create_ticket(
     db: Database, form: str, agent_id: str, fields: Mapping[str, Any], *, now: datetime
 ) -> Ticket:
     """A new draft. Unknown field keys or agent are refused; values are kept as typed."""
-    check_form_name(form)
     unknown = {**_unknown_keys(form, fields), **_too_long(fields)}
     if unknown:
         raise TicketInvalid(unknown)
-    ticket = Ticket(
-        id=str(uuid.uuid4()),
-        form=form,
-        agent_id=agent_id.strip(),
-        fields=_clean(fields),
-        status="draft",
-        created_at=now,
-        updated_at=now,
-    )
+    ticket = _new_draft(form, agent_id, fields, now)
     with db.atomic():
-        ticket.agent_id = _check_agent(db, agent_id)
+        _check_agent(db, agent_id)
         store.insert_ticket(db, ticket)
     return ticket
+
+
+def _new_draft(form: str, agent_id: str, fields: Mapping[str, Any], now: datetime) -> Ticket:
+    check_form_name(form)
+    return Ticket(id=str(uuid.uuid4()), form=form, agent_id=agent_id.strip(),
+                  fields=_clean(fields), created_at=now, updated_at=now)  # fmt: skip
 
 
 def _draft(db: Database, ticket_id: str) -> Ticket:
@@ -242,12 +319,9 @@ def submit_ticket(db: Database, config: Config, ticket_id: str, *, now: datetime
     The stored fields become the validated, normalised values (computed ones included).
     """
     with db.atomic():
-        t = _draft(db, ticket_id)
-        if t.form == "failed_carrier_cert_exam":
-            t = _check_attempt_no(db, t)
-        model, errors = _validate(config, t.form, t.fields)
+        t, model, errors = _submission(db, config, _draft(db, ticket_id))
         if model is None:
-            raise TicketInvalid(errors, f"{FORM_LABELS[t.form]} {t.id[:8]}")
+            raise TicketInvalid(errors, f"{display_label(t.form)} {t.id[:8]}")
         t = t.model_copy(
             update={
                 "fields": _clean(model.model_dump(mode="json")),
@@ -261,31 +335,42 @@ def submit_ticket(db: Database, config: Config, ticket_id: str, *, now: datetime
     return t
 
 
-def _check_attempt_no(db: Database, t: Ticket) -> Ticket:
+def _submission(
+    db: Database, config: Config, t: Ticket
+) -> tuple[Ticket, BaseModel | None, dict[str, str]]:
+    """What submitting `t` would do: (the ticket as it would be checked, the validated model or
+    None, every field's problem). Writes nothing."""
+    attempt_errors: dict[str, str] = {}
+    if t.form == FAILED_EXAM:
+        t, attempt_errors = _check_attempt_no(db, t)
+    model, errors = _validate(config, t.form, t.fields)
+    if attempt_errors:
+        return t, None, {**errors, **attempt_errors}
+    return t, model, errors
+
+
+def _check_attempt_no(db: Database, t: Ticket) -> tuple[Ticket, dict[str, str]]:
     """A failed exam's attempt number must be the next one progress will record (a blank one is
     filled in), so the form and the tracker never disagree on which step of the guide applies."""
     from storage.progress import list_attempts
 
     task_key = str(t.fields.get("task_key") or "").strip()
     if not task_key:
-        return t  # validation names the missing task
+        return t, {}  # validation names the missing task
     expected = len(list_attempts(db, agent_id=t.agent_id, task_key=task_key)) + 1
     given = str(t.fields.get("attempt_no") or "").strip()
     if not given:
-        return t.model_copy(update={"fields": {**t.fields, "attempt_no": str(expected)}})
+        return t.model_copy(update={"fields": {**t.fields, "attempt_no": str(expected)}}), {}
     if given.isdigit() and int(given) >= 1 and int(given) != expected:
-        raise TicketInvalid(
-            {
-                "attempt_no": f"{expected - 1} attempt(s) are recorded for {t.agent_id} on "
-                f"{task_key}: this one is attempt {expected}"
-            },
-            f"{FORM_LABELS[t.form]} {t.id[:8]}",
-        )
-    return t
+        return t, {
+            "attempt_no": f"{expected - 1} attempt(s) are recorded for {t.agent_id} on "
+            f"{task_key}: this one is attempt {expected}"
+        }
+    return t, {}
 
 
 def _apply_progress(
-    db: Database, config: Config, t: Ticket, model: FormModel, now: datetime
+    db: Database, config: Config, t: Ticket, model: BaseModel, now: datetime
 ) -> None:
     """The submitted form's effect on the agent's progress, through the progress services
     (inside submit's transaction: a refusal there rolls the submit back)."""
@@ -308,4 +393,5 @@ def _apply_progress(
         elif isinstance(model, CallCertification):
             progress.record_call_cert(db, config, t.agent_id, model.scores, now=now)
     except progress.ProgressError as e:
-        raise TicketInvalid({"": f"progress: {e}"}, f"{FORM_LABELS[t.form]} {t.id[:8]}") from None
+        what = f"{display_label(t.form)} {t.id[:8]}"
+        raise TicketInvalid({"": f"progress: {e}"}, what) from None

@@ -26,6 +26,7 @@ from esp_tui.domain.attendance import (
 from esp_tui.domain.models import Agent, Cohort
 from esp_tui.domain.progress import RED_FLAG_LABELS, TaskState
 from esp_tui.sync.layout import (
+    SUBMITTED,
     SheetLayout,
     attendance_header,
     note_header,
@@ -183,7 +184,7 @@ def ticket_rows(
             tab.key_header: t.id,
             h.agent_id: t.agent_id,
             h.name: names.get(t.agent_id, ""),
-            "Submitted": _local(t.submitted_at, zone) if t.submitted_at else "",
+            SUBMITTED: _local(t.submitted_at, zone) if t.submitted_at else "",
         }
         for key, header in tab.field_headers:
             row[header] = field_text(t.fields.get(key))

@@ -12,17 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from esp_tui.config import Config
-from esp_tui.domain.forms import FORM_NAMES, form_fields
+from esp_tui.domain.forms import FORMS, form_spec
 
 TICKET_KEY = "Ticket ID"
 FLAG_KEY = "Flag ID"
 HEADER_SEARCH_ROWS = 10  # a title row or two above the headers is common in shared sheets
 SCOPE_SEP = "\u241f"  # between the scope (cohort) and the key in a scoped row's identity
-# Computed form fields (not typed by the TL, so not in form_fields) that the PMs still want.
-_COMPUTED = {
-    "call_certification": [("result", "Result")],
-    "failed_carrier_cert_exam": [("next_step", "Next step")],
-}
+SUBMITTED = "Submitted"  # every form tab: when the ticket was submitted
 RED_FLAG_HEADERS = (
     FLAG_KEY,
     "Agent ID",
@@ -57,7 +53,7 @@ class SheetLayout:
     red_flags: TabLayout
 
     def tabs(self) -> list[TabLayout]:
-        return [self.tracker, *(self.forms[f] for f in FORM_NAMES), self.red_flags]
+        return [self.tracker, *self.forms.values(), self.red_flags]
 
 
 def attendance_header(config: Config, day: int) -> str:
@@ -85,24 +81,25 @@ def tracker_layout(config: Config, days: int) -> TabLayout:
 
 
 def form_layout(config: Config, form: str) -> TabLayout:
-    pairs = [(f.key, f.label) for f in form_fields(form)] + _COMPUTED.get(form, [])
+    """A form's tab: the fixed columns, then its spec's typed and computed fields."""
+    pairs = form_spec(form).columns()
     h = config.sheet.headers
-    headers = [TICKET_KEY, h.cohort, h.agent_id, h.name, "Submitted"]
+    headers = [TICKET_KEY, h.cohort, h.agent_id, h.name, SUBMITTED]
     headers += [label for _, label in pairs]
-    title = getattr(config.sheet.form_tabs, form)
+    title = config.sheet.form_tabs[form]
     return TabLayout(title, TICKET_KEY, _unique(headers, title), tuple(pairs))
 
 
 def sheet_layout(config: Config, days: int) -> SheetLayout:
     tabs = [config.sheet.tracker_tab, config.sheet.red_flags_tab]
-    tabs += [getattr(config.sheet.form_tabs, f) for f in FORM_NAMES]
+    tabs += [config.sheet.form_tabs[f] for f in FORMS]
     if len(set(tabs)) != len(tabs):
         raise LayoutError(f"config [sheet]: two kinds of rows share one tab name: {tabs}")
     h = config.sheet.headers
     red = (RED_FLAG_HEADERS[0], h.cohort, h.agent_id, *RED_FLAG_HEADERS[2:])
     return SheetLayout(
         tracker=tracker_layout(config, days),
-        forms={f: form_layout(config, f) for f in FORM_NAMES},
+        forms={f: form_layout(config, f) for f in FORMS},
         # flag ids are per database: scoped by cohort like the tracker, so two weeks' flag 1
         # of a holdover are two rows
         red_flags=TabLayout(config.sheet.red_flags_tab, FLAG_KEY, red, scope_header=h.cohort),
