@@ -1,4 +1,4 @@
-"""Online backups and restore of the esp-tui database, through SQLite's backup API only.
+"""Online backups of the esp-tui database, through SQLite's backup API only.
 
 Never a file copy: the live database (and its -wal/-shm) is read and written by SQLite alone,
 because closing any descriptor of that file would drop every lock this process holds on it
@@ -9,13 +9,7 @@ Backups are single self-contained files (rollback-journal mode, no -wal to forge
 `<db stem>-<UTC timestamp>-<reason>.db` in `<db dir>/backups/` (0700); the newest `keep` per
 database are kept.
 
-Restore takes the live database away from everybody first: a fresh connection sets
-`locking_mode=EXCLUSIVE` and runs `BEGIN EXCLUSIVE` with a short busy timeout. In WAL mode every
-open esp-tui connection (any process, or another connection of this one) holds a SHARED lock on
-the database file for as long as it is open, so failing to get the EXCLUSIVE lock means another
-esp-tui has it open, and nothing is changed. Holding the lock, it backs up the current database
-(the pre-restore backup), then copies the checked file into the live database with the backup
-API — in place, under SQLite's own locks and journal — and checks the result.
+Restore is in storage/restore.py.
 """
 
 from __future__ import annotations
@@ -34,8 +28,6 @@ from storage.db import StorageError
 
 BACKUPS_DIRNAME = "backups"
 DEFAULT_KEEP = 14
-# How long restore waits for the exclusive lock before deciding somebody has the DB open.
-RESTORE_LOCK_TIMEOUT_MS = 250
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}\.\d{6}Z)-(?P<reason>[a-z][a-z-]*)\.db$")
 
@@ -48,22 +40,9 @@ class BadBackupFile(StorageError):
     """The file offered to restore is not a usable esp-tui database; str() names the file."""
 
 
-class DatabaseInUse(StorageError):
-    """Another esp-tui (another process, or another connection of this one) has the DB open."""
-
-
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
-    schema_version: int
-    agents: int
-
-
-@dataclass(frozen=True)
-class RestoreResult:
-    restored_from: Path
-    database: Path
-    pre_restore: Path | None  # the replaced database, kept as a backup (None: there was none)
     schema_version: int
     agents: int
 
@@ -97,7 +76,7 @@ def make_backup(
     for _ in range(1000):
         path = directory / f"{stem}-{when.strftime(_STAMP)}-{reason}.db"
         try:
-            _create_new_private(path)
+            create_new_private(path)
         except FileExistsError:
             when += timedelta(microseconds=1)  # same microsecond: the next name, still ordered
             continue
@@ -114,7 +93,7 @@ def backup_to(source: Source, out: Path) -> Path:
     """Back up `source` into `out`, a file that must not exist yet (FileExistsError)."""
     out = Path(out)
     try:
-        _create_new_private(out)
+        create_new_private(out)
     except FileExistsError:
         raise
     except OSError as e:
@@ -183,7 +162,7 @@ def _stem_of(source: Source) -> str:
     return "esp"
 
 
-def _create_new_private(path: Path) -> None:
+def create_new_private(path: Path) -> None:
     """Create `path` empty with mode 0600. It is a NEW file (O_EXCL): nobody holds a lock on it,
     so opening and closing it here is safe."""
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
@@ -196,7 +175,7 @@ def _copy_into_new(source: Source, dest: Path) -> None:
     target: sqlite3.Connection | None = None
     try:
         if isinstance(source, Path):
-            own = _open_existing(source, readonly=False)
+            own = open_existing(source, readonly=False)
             conn = own
         else:
             conn = source.conn if isinstance(source, Database) else source
@@ -217,7 +196,7 @@ def _copy_into_new(source: Source, dest: Path) -> None:
             own.close()
 
 
-def _open_existing(path: Path, *, readonly: bool, timeout_ms: int = 5000) -> sqlite3.Connection:
+def open_existing(path: Path, *, readonly: bool, timeout_ms: int = 5000) -> sqlite3.Connection:
     """A plain connection to an existing database file (SQLite never creates it here)."""
     mode = "ro" if readonly else "rw"
     return sqlite3.connect(
@@ -241,7 +220,7 @@ def check_backup_file(path: Path) -> BackupInfo:
         what = "no such file" if not path.exists() else "not a file"
         raise BadBackupFile(f"{path}: {what}")
     try:
-        conn = _open_existing(path, readonly=True)
+        conn = open_existing(path, readonly=True)
     except sqlite3.Error as e:
         raise BadBackupFile(f"{path}: cannot open: {e}") from None
     try:
@@ -252,7 +231,7 @@ def check_backup_file(path: Path) -> BackupInfo:
                 raise BadBackupFile(f"{path}: not a SQLite database") from None
             raise BadBackupFile(f"{path}: damaged, integrity check failed ({e})") from None
         if rows != ["ok"]:
-            raise BadBackupFile(f"{path}: damaged, integrity check failed ({_first_problem(rows)})")
+            raise BadBackupFile(f"{path}: damaged, integrity check failed ({first_problem(rows)})")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         names: list[str] = []
         if "_sqlite_migrations" in tables:
@@ -281,134 +260,9 @@ def check_backup_file(path: Path) -> BackupInfo:
         conn.close()
 
 
-def _first_problem(rows: list[str]) -> str:
+def first_problem(rows: list[str]) -> str:
     for row in rows:
         for line in str(row).splitlines():
             if line.strip() and not line.startswith("***"):
                 return line.strip()[:200]
     return "not ok"
-
-
-# ----------------------------------------------------------------------------- restore
-def restore(
-    live_path: Path, file: Path, backups_dir: Path, keep: int = DEFAULT_KEEP
-) -> RestoreResult:
-    """Replace the database at `live_path` with the checked `file`, in place, only while no
-    other connection has it open. The replaced database is first kept as a backup
-    ('pre-restore'). Raises BadBackupFile, DatabaseInUse or BackupError; nothing is changed
-    when any of them is raised before the copy starts (and the copy itself is one SQLite
-    transaction)."""
-    live_path = Path(live_path)
-    file = Path(file)
-    info = check_backup_file(file)
-    if live_path.exists() and os.path.samefile(live_path, file):
-        raise BadBackupFile(f"{file}: that is the database itself; pass a backup of it")
-    directory = Path(backups_dir)  # created by the pre-restore backup, if there is one
-    existed = live_path.exists()
-    if not existed:
-        live_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            _create_new_private(live_path)
-        except FileExistsError:
-            existed = True
-    live = _lock_exclusively(live_path)
-    pre: Path | None = None
-    switched = False
-    try:
-        if existed and _has_tables(live):
-            _refuse_foreign(live, live_path)
-            pre = make_backup(live, directory, reason="pre-restore", keep=None, stem=live_path.stem)
-        src = _open_existing(file, readonly=True)
-        try:
-            # Out of WAL while we hold the exclusive lock: a rollback-journal destination
-            # takes the file's page size too (a WAL one cannot change it). The copy is one
-            # transaction: a crash mid-way leaves a hot journal SQLite rolls back.
-            switched = True
-            live.execute("PRAGMA journal_mode = DELETE")
-            src.backup(live)
-        finally:
-            src.close()
-        rows = [r[0] for r in live.execute("PRAGMA integrity_check")]
-        if rows != ["ok"]:  # pragma: no cover - the source was checked just before
-            kept = f"; the replaced database is kept as {pre}" if pre else ""
-            raise BackupError(
-                f"{live_path}: integrity check failed after the restore "
-                f"({_first_problem(rows)}){kept}"
-            )
-        agents = live.execute("SELECT count(*) FROM agents").fetchone()[0]
-    except sqlite3.Error as e:
-        kept = f"; the replaced database is kept as {pre}" if pre else ""
-        raise BackupError(f"{live_path}: restore from {file} failed: {e}{kept}") from None
-    finally:
-        if switched:
-            _back_to_wal(live)
-        live.close()
-    prune(directory, live_path.stem, keep, exclude=[file])
-    return RestoreResult(
-        restored_from=file,
-        database=live_path,
-        pre_restore=pre,
-        schema_version=info.schema_version,
-        agents=agents,
-    )
-
-
-def _lock_exclusively(live_path: Path) -> sqlite3.Connection:
-    """A connection to the live DB holding SQLite's EXCLUSIVE lock until it is closed, or
-    DatabaseInUse. Every open esp-tui connection holds a SHARED lock on a WAL database, so the
-    lock is only granted when nobody else has it open."""
-    conn = _open_existing(live_path, readonly=False, timeout_ms=RESTORE_LOCK_TIMEOUT_MS)
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {RESTORE_LOCK_TIMEOUT_MS}")
-        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
-        conn.execute("BEGIN EXCLUSIVE")
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        # The lock outlives the transaction (locking_mode=EXCLUSIVE); the backup API needs a
-        # destination with no open transaction.
-        conn.execute("COMMIT")
-    except sqlite3.OperationalError as e:
-        conn.close()
-        if "locked" in str(e) or "busy" in str(e):
-            raise DatabaseInUse(
-                f"{live_path}: another esp-tui has the database open; quit it and retry "
-                "(nothing was changed)"
-            ) from None
-        raise StorageError(f"{live_path}: cannot open the database: {e}") from None
-    except sqlite3.DatabaseError as e:
-        conn.close()
-        raise StorageError(
-            f"{live_path}: not an esp-tui database ({e}); nothing restored"
-        ) from None
-    return conn
-
-
-def _back_to_wal(live: sqlite3.Connection) -> None:
-    """Leave exclusive locking, then WAL again. In that order: an exclusive-mode connection
-    keeps a (zeroed) rollback journal beside the database instead of deleting it; the switch
-    to WAL in normal mode removes it. The restore is complete by then."""
-    try:
-        live.execute("PRAGMA locking_mode = NORMAL")
-        live.execute("PRAGMA journal_mode = WAL")
-    except sqlite3.Error:
-        pass  # the next storage.db.connect() sets WAL again
-
-
-def _has_tables(conn: sqlite3.Connection) -> bool:
-    return int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]) > 0
-
-
-def _refuse_foreign(conn: sqlite3.Connection, live_path: Path) -> None:
-    """Never overwrite another program's SQLite file that --db happens to point at."""
-    from storage.migrations import MIGRATIONS
-
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    if (
-        "_sqlite_migrations" in tables
-        and conn.execute(
-            "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name]
-        ).fetchone()[0]
-    ):
-        return
-    raise StorageError(
-        f"{live_path}: not an esp-tui database; restore will not replace it (pass another --db)"
-    )

@@ -23,16 +23,15 @@ from esp_tui.sync.engine import init_sheet
 from storage.agents import list_agents, upsert_agents
 from storage.backup import (
     BadBackupFile,
-    DatabaseInUse,
     backups_dir_for,
     check_backup_file,
     list_backups,
     make_backup,
-    restore,
 )
 from storage.db import connect
 from storage.migrations import latest_version
 from storage.notes import get_note, set_note
+from storage.restore import DatabaseInUse, restore
 from tests.conftest import DAY1, TZ
 from tests.sheets_emulator import SheetsEmulator, running_emulator
 

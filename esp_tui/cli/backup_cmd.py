@@ -56,7 +56,8 @@ def run_backup(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_restore(args: argparse.Namespace, ctx: CliContext) -> int:
-    from storage.backup import DatabaseInUse, backups_dir_for, restore
+    from storage.backup import backups_dir_for
+    from storage.restore import DatabaseInUse, restore
 
     # Never ctx.db here: our own open connection would hold the lock restore needs.
     db_path = ctx.db_path
