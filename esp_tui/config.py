@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -20,6 +20,9 @@ from esp_tui.domain.attendance import AttendanceConfig
 from esp_tui.domain.forms import FORMS, default_form_tabs
 from esp_tui.domain.models import DaySchedule, Schedule
 from esp_tui.domain.tasks import CallCertRule, GuideStep, TaskSpec
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 CONFIG_ENV = "ESP_TUI_CONFIG"
 SPREADSHEET_ENV = "ESP_TUI_SPREADSHEET"
@@ -204,7 +207,7 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _describe(err: dict[str, Any], data: Mapping[str, Any]) -> str:
+def _describe(err: ErrorDetails, data: Mapping[str, Any]) -> str:
     loc = err["loc"]
     key = ".".join(str(p) for p in loc) or "(top level)"
     # Arrays of tables: show "tasks[3].due_day" rather than "tasks.3.due_day".

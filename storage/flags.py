@@ -8,7 +8,11 @@ from sqlite3 import Row
 from sqlite_utils import Database
 
 from esp_tui.domain.progress import CapLevel, RedFlagKind
-from esp_tui.domain.records import Cap, RedFlag
+
+# moved: the models live in esp_tui.domain.records; re-exported for the screens that still
+# import them from here (screens/flags.py, screens/tasks.py).
+from esp_tui.domain.records import Cap as Cap
+from esp_tui.domain.records import RedFlag as RedFlag
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
 from storage.db import query

@@ -9,7 +9,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from esp_tui.domain.records import SessionOutcome, TroubleshootSession
+from esp_tui.domain.records import SessionOutcome
+
+# moved: the model lives in esp_tui.domain.records; re-exported for the screens that still
+# import it from here (screens/tree_picker.py, screens/wizard.py).
+from esp_tui.domain.records import TroubleshootSession as TroubleshootSession
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
 from storage.db import query

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,9 +18,10 @@ from esp_tui.domain.attendance import (
     effective_events,
     evaluate_day,
     format_local,
+    iana_zone,
+    is_local_zone,
     local_datetime,
     parse_hhmm,
-    resolve_timezone,
     to_utc,
 )
 
@@ -441,7 +440,7 @@ def test_ambiguous_fall_back_time_takes_the_first_occurrence() -> None:
 
 
 def test_kolkata_half_hour_offset() -> None:
-    ist = resolve_timezone("Asia/Kolkata")
+    ist = iana_zone("Asia/Kolkata")
     start = local_datetime(date(2026, 3, 10), time(9), ist)
     end = local_datetime(date(2026, 3, 10), time(17), ist)
     assert to_utc(start) == datetime(2026, 3, 10, 3, 30, tzinfo=UTC)
@@ -456,47 +455,21 @@ def test_kolkata_half_hour_offset() -> None:
     assert (format_local(at, ist), format_local(out, ist)) == ("09:10", "16:50")
 
 
-# --- resolve_timezone -----
+# --- timezone names (the machine's "local" zone: tests/test_clock.py) -----
 
 
-def test_resolve_named_zone_and_unknown_zone() -> None:
-    assert resolve_timezone("America/Chicago") == ZoneInfo("America/Chicago")
+def test_iana_zone_by_name_and_unknown_zone() -> None:
+    assert iana_zone("America/Chicago") == ZoneInfo("America/Chicago")
+    assert iana_zone(" Asia/Kolkata ").key == "Asia/Kolkata"
     with pytest.raises(ValueError, match="unknown timezone 'Mars/Olympus'"):
-        resolve_timezone("Mars/Olympus")
+        iana_zone("Mars/Olympus")
 
 
-def test_local_prefers_tz_env() -> None:
-    env = {"TZ": "Asia/Kolkata"}
-    assert resolve_timezone("local", environ=env, localtime=Path("/nonexistent")).key == (
-        "Asia/Kolkata"
-    )
-    assert resolve_timezone("LOCAL", environ={"TZ": ":Europe/Paris"}).key == "Europe/Paris"
-
-
-def test_local_reads_the_localtime_symlink(tmp_path: Path) -> None:
-    link = tmp_path / "localtime"
-    link.symlink_to("/usr/share/zoneinfo/America/Denver")
-    zone = resolve_timezone("local", environ={}, localtime=link)
-    assert zone.key == "America/Denver"
-
-
-def test_local_reads_a_copied_localtime_file(tmp_path: Path) -> None:
-    import tzdata  # the packaged zone files: present whether or not the OS has /usr/share/zoneinfo
-
-    src = Path(tzdata.__file__).parent / "zoneinfo" / "Asia" / "Kolkata"
-    copy = tmp_path / "localtime"
-    shutil.copyfile(src, copy)
-    zone = resolve_timezone("local", environ={"TZ": "not a zone"}, localtime=copy)
-    assert datetime(2026, 1, 1, tzinfo=zone).utcoffset() == hms(5, 30)
-
-
-def test_local_falls_back_to_utc(tmp_path: Path) -> None:
-    zone = resolve_timezone("local", environ={}, localtime=tmp_path / "missing")
-    assert zone.key == "UTC"
-
-
-def test_local_on_this_machine_is_a_zone() -> None:
-    assert isinstance(resolve_timezone("local"), ZoneInfo)
+def test_local_is_recognised_in_any_case_but_not_resolved_by_the_domain() -> None:
+    assert is_local_zone("local") and is_local_zone(" LOCAL ")
+    assert not is_local_zone("America/Chicago")
+    with pytest.raises(ValueError, match="unknown timezone 'local'"):
+        iana_zone("local")
 
 
 # --- properties -----

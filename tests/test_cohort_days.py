@@ -57,3 +57,13 @@ def test_stored_and_read_back(db):
         save_cohort(db, cohort(THU, weekdays_only=False))
     got = get_cohort(db)
     assert got is not None and got.weekdays_only is False and got.date_of(3) == date(2026, 11, 28)
+
+
+def test_a_stored_cohort_has_an_id_a_new_one_does_not(db):
+    new = cohort(THU)
+    with pytest.raises(ValueError, match="cohort 'Nov' is not stored yet"):
+        _ = new.stored_id
+    with db.atomic():
+        save_cohort(db, new)
+    got = get_cohort(db)
+    assert got is not None and got.id is not None and got.stored_id == got.id

@@ -10,13 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from esp_tui.config import build_config
+from esp_tui.domain.records import Cap, RedFlag
 from esp_tui.services import exam_guide as guide
 from esp_tui.services import flags as flag_svc
 from esp_tui.services import progress as svc
 from esp_tui.services.header import header_parts
 from esp_tui.services.report import roster_report
 from storage import progress as store
-from storage.flags import Cap, RedFlag, list_caps, list_flags, unnotified_flags
+from storage.flags import list_caps, list_flags, unnotified_flags
 from tests.conftest import FIXED_NOW, TZ
 
 A = "D1001"  # a demo agent with nothing recorded beyond AHIP modules 1-2

@@ -210,3 +210,17 @@ def test_after_applying_a_plan_the_next_plan_writes_nothing(desired, sheet) -> N
     again = plan_sync(want(rows), {TAB: grid(values)}, snap)
     assert again.writes == []
     assert [c.key for c in again.conflicts] == [c.key for c in plan.conflicts]
+
+
+@pytest.mark.parametrize("choice", ["keep-sheet", "keep-local"])
+def test_keep_turns_the_screens_choice_into_a_resolution(choice: str) -> None:
+    from esp_tui.services.sync import keep
+
+    assert keep(choice, "PM text") == Resolution(choice, "PM text")
+
+
+def test_keep_refuses_an_unknown_choice() -> None:
+    from esp_tui.services.sync import keep
+
+    with pytest.raises(ValueError, match="choice 'keep-both': expected one of keep-sheet"):
+        keep("keep-both", "PM text")

@@ -8,15 +8,13 @@ from pathlib import Path
 import pytest
 
 import esp_tui.cli as cli
-from esp_tui.domain.trees import (
-    TreeError,
+from esp_tui.domain.trees import TreeError, outline, parse_tree_toml, validate_trees
+from esp_tui.services.tree_files import (
     check_tree_file,
     check_trees,
     load_tree_file,
     load_trees,
-    outline,
     shipped_trees_dir,
-    validate_trees,
 )
 
 SHIPPED = shipped_trees_dir()
@@ -325,6 +323,30 @@ def test_yes_defaults_to_resolved_and_name_comes_from_stem(tmp_path: Path) -> No
     tree = load_tree_file(path)
     assert tree.name == "my-tree"
     assert tree.step("a").outcomes.yes == "resolved"
+
+
+def test_parsing_is_pure_text_in_with_name_and_source_given() -> None:
+    # The domain parses text; the name and the file named in errors are the caller's.
+    text = GOOD_HEAD + '[[steps]]\nid = "a"\ntext = "A"\noutcomes = {no="ghost"}\n'
+    tree, errors = parse_tree_toml(text, "mine", "folder/mine.toml")
+    assert errors == []
+    assert tree is not None
+    assert (tree.name, tree.source) == ("mine", "folder/mine.toml")
+    # Step-graph checks are not part of parsing (the file loader adds them).
+    _, bad = parse_tree_toml("title = \n", "mine", "folder/mine.toml")
+    assert [str(e).split(": ", 1)[0] for e in bad] == ["folder/mine.toml"]
+
+
+def test_a_file_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_bytes(b'title = "\xff"\n')
+    assert errors_of(path) == ["t.toml: not UTF-8 text"]
+
+
+def test_a_file_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "t.toml"
+    folder.mkdir()
+    assert errors_of(folder) == ["t.toml: cannot read: Is a directory"]
 
 
 # --------------------------------------------------------------------------- across trees

@@ -11,9 +11,9 @@ import pytest
 from sqlite_utils import Database
 
 from esp_tui.config import build_config
-from esp_tui.domain.trees import load_trees, shipped_trees_dir
 from esp_tui.services import troubleshoot as ts
 from esp_tui.services.tickets import get_ticket
+from esp_tui.services.tree_files import load_trees, shipped_trees_dir
 from storage.db import connect
 from storage.troubleshoot import get_session
 from tests.conftest import FIXED_NOW, TZ
@@ -131,6 +131,24 @@ def test_back_undoes_the_last_answer_and_saves_it(seeded_db):
     assert walk.engine.current is not None and walk.engine.current.id == "popup_blocker"
     row = get_session(seeded_db, walk.session_id)
     assert row is not None and row.steps_answered == 1 and row.updated_at == t(4)
+
+
+def test_a_back_whose_save_fails_keeps_the_answer_in_memory_too(seeded_db):
+    walk = ts.start_session(seeded_db, TREES, AGENT, "ahip-aetna", now=t(0))
+    ts.answer_step(seeded_db, walk, "no", now=t(1))
+    ts.answer_step(seeded_db, walk, "no", now=t(2))
+    path = walk.engine.path
+    # A real database failure on the session update (not a mock).
+    seeded_db.execute(
+        "CREATE TRIGGER no_updates BEFORE UPDATE ON troubleshoot_sessions"
+        " BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        ts.step_back(seeded_db, walk, now=t(3))
+    assert walk.engine.path == path
+    assert walk.engine.current is not None and walk.engine.current.id == "clear_cache"
+    row = get_session(seeded_db, walk.session_id)
+    assert row is not None and row.steps_answered == 2
 
 
 def test_resume_after_reopening_the_database_file(seeded_db, db_path):

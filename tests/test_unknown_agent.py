@@ -15,7 +15,6 @@ import time_machine
 
 from esp_tui.cli import main
 from esp_tui.domain.meet_report import Proposal
-from esp_tui.domain.trees import load_trees, shipped_trees_dir
 from esp_tui.services import (
     attendance,
     exam_guide,
@@ -27,6 +26,7 @@ from esp_tui.services import (
     troubleshoot,
 )
 from esp_tui.services.agents import unknown_agent_message
+from esp_tui.services.tree_files import load_trees, shipped_trees_dir
 from storage.cohort import get_cohort
 from tests.conftest import FIXED_NOW
 

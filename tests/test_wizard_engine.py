@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from esp_tui.domain.trees import Tree, TreeError, load_trees, shipped_trees_dir
+from esp_tui.domain.trees import Tree, TreeError
 from esp_tui.domain.wizard import PathEntry, WizardEngine, WizardError
+from esp_tui.services.tree_files import load_trees, shipped_trees_dir
 
 T0 = datetime(2025, 11, 24, 14, 0, tzinfo=UTC)
 SHIPPED = load_trees(shipped_trees_dir())
@@ -165,6 +166,22 @@ def test_back_undoes_the_last_answer_and_reopens_a_finished_walk() -> None:
     assert engine.outcome is None
     assert engine.current.id == "popup_blocker"
     assert [e.step_id for e in engine.path] == ["reload"]
+
+
+@pytest.mark.parametrize("last", ["no", "escalate"])
+def test_reapply_gives_a_removed_answer_again(last: str) -> None:
+    engine = WizardEngine(SHIPPED, "ahip-aetna")
+    walk(engine, "n")
+    if last == "escalate":
+        engine.escalate(at(2))
+    else:
+        engine.answer("no", at(2))
+    before = (engine.path, engine.current, engine.outcome)
+    removed = engine.back()
+    assert removed is not None and removed.answer == last
+    assert engine.path == before[0][:-1]
+    engine.reapply(removed)
+    assert (engine.path, engine.current, engine.outcome) == before
 
 
 def test_back_across_the_include_boundary() -> None:

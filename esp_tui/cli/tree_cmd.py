@@ -10,16 +10,8 @@ from typing import Any
 from esp_tui.cli.common import add_command
 from esp_tui.cli.context import EXIT_OK, EXIT_USAGE, CliError
 from esp_tui.domain.text import printable, visible
-from esp_tui.domain.trees import (
-    Tree,
-    TreeError,
-    check_trees,
-    include_errors,
-    outline,
-    parse_tree_file,
-    shipped_trees_dir,
-    tree_errors,
-)
+from esp_tui.domain.trees import Tree, TreeError, include_errors, outline, tree_errors
+from esp_tui.services.tree_files import check_trees, parse_tree_file, shipped_trees_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,12 +7,10 @@ earlier event. Times are aware datetimes: entered and shown in the cohort's time
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
-from pathlib import Path
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -367,47 +365,19 @@ def format_local(dt_utc: datetime, tz: tzinfo) -> str:
     return to_utc(dt_utc).astimezone(tz).strftime("%H:%M")
 
 
-def _zone_from_localtime(path: Path) -> ZoneInfo | None:
-    try:
-        target = os.readlink(path)
-    except OSError:
-        target = None
-    if target is not None and "zoneinfo/" in target:
-        try:
-            return ZoneInfo(target.split("zoneinfo/", 1)[1])
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    try:
-        with path.open("rb") as fh:
-            return ZoneInfo.from_file(fh, key="localtime")
-    except (OSError, ValueError):
-        return None
+LOCAL_ZONE: Final = "local"
 
 
-def resolve_timezone(
-    name: str,
-    *,
-    environ: Mapping[str, str] | None = None,
-    localtime: Path = Path("/etc/localtime"),
-) -> ZoneInfo:
-    """An IANA zone by name; "local" = this machine's zone ($TZ, then /etc/localtime, else UTC)."""
-    if name.strip().lower() != "local":
-        try:
-            return ZoneInfo(name.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown timezone {name!r}: "
-                "expected an IANA name like 'America/Chicago' or 'local'"
-            ) from None
-    env = os.environ if environ is None else environ
-    tz_env = env.get("TZ", "").strip().lstrip(":")
-    if tz_env.startswith("/"):
-        zone = _zone_from_localtime(Path(tz_env))
-        if zone is not None:
-            return zone
-    elif tz_env:
-        try:
-            return ZoneInfo(tz_env)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass  # a POSIX rule string like "EST5EDT,M3.2.0,M11.1.0": not an IANA key
-    return _zone_from_localtime(localtime) or ZoneInfo("UTC")
+def is_local_zone(name: str) -> bool:
+    """True for "local" (any case): the machine's zone, which only the service layer can read."""
+    return name.strip().lower() == LOCAL_ZONE
+
+
+def iana_zone(name: str) -> ZoneInfo:
+    """An IANA zone by name ("local" is resolved by services/clock.py, which reads the machine)."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {name!r}: expected an IANA name like 'America/Chicago' or 'local'"
+        ) from None

@@ -1,13 +1,16 @@
 """Cohort time, pure: the days' windows in the cohort's zone, "today", typed stamp times, and
-the rule that a stamp records what happened (never the future). No I/O, no database."""
+the rule that a stamp records what happened (never the future). No I/O, no database.
+
+Every rule takes the cohort's zone: a cohort's timezone may be "local" (this machine's zone),
+which only the service layer can read (services/clock.py; services/cohort_time.py binds these
+rules to the cohort's resolved zone).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, tzinfo
 
-from esp_tui.domain.attendance import format_local, local_datetime, parse_hhmm, resolve_timezone
+from esp_tui.domain.attendance import format_local, local_datetime, parse_hhmm
 from esp_tui.domain.models import Cohort
 
 
@@ -15,35 +18,25 @@ class AttendanceError(ValueError):
     """Bad input for an attendance action; str() is one line naming the field. Nothing written."""
 
 
-@lru_cache(maxsize=8)
-def _zone(name: str) -> ZoneInfo:
-    return resolve_timezone(name)
-
-
-def zone_of(cohort: Cohort) -> ZoneInfo:
-    return _zone(cohort.timezone)
-
-
-def day_window(cohort: Cohort, day: int) -> tuple[datetime, datetime]:
+def day_window(cohort: Cohort, day: int, zone: tzinfo) -> tuple[datetime, datetime]:
     """Scheduled start and end of a cohort day, aware in the cohort zone (DST-safe)."""
-    zone = zone_of(cohort)
     hours = cohort.schedule.for_day(day)
     d = cohort.date_of(day)
     return local_datetime(d, hours.start, zone), local_datetime(d, hours.end, zone)
 
 
-def is_day_over(cohort: Cohort, day: int, now: datetime) -> bool:
+def is_day_over(cohort: Cohort, day: int, now: datetime, zone: tzinfo) -> bool:
     """True once now is past the day's scheduled end (a past day is over too)."""
-    return now >= day_window(cohort, day)[1]
+    return now >= day_window(cohort, day, zone)[1]
 
 
-def is_today(cohort: Cohort, day: int, now: datetime) -> bool:
-    return cohort.day_of(now.astimezone(zone_of(cohort)).date()) == day
+def is_today(cohort: Cohort, day: int, now: datetime, zone: tzinfo) -> bool:
+    return cohort.day_of(now.astimezone(zone).date()) == day
 
 
-def today_or_error(cohort: Cohort, now: datetime) -> int:
+def today_or_error(cohort: Cohort, now: datetime, zone: tzinfo) -> int:
     """Today's cohort day; outside the cohort week there is no "today" to stamp."""
-    local = now.astimezone(zone_of(cohort)).date()
+    local = now.astimezone(zone).date()
     day = cohort.day_of(local)
     if day is None:
         raise AttendanceError(
@@ -53,9 +46,10 @@ def today_or_error(cohort: Cohort, now: datetime) -> int:
     return day
 
 
-def resolve_at(cohort: Cohort, day: int, now: datetime, hhmm: str | None = None) -> datetime:
+def resolve_at(
+    cohort: Cohort, day: int, now: datetime, zone: tzinfo, hhmm: str | None = None
+) -> datetime:
     """When a stamp happened: the typed HH:MM on that day, else now's wall time on that day."""
-    zone = zone_of(cohort)
     if hhmm is not None:
         try:
             t = parse_hhmm(hhmm)
@@ -73,7 +67,7 @@ def resolve_at(cohort: Cohort, day: int, now: datetime, hhmm: str | None = None)
 FUTURE_SLACK = timedelta(minutes=1)
 
 
-def at_field(at: str | datetime | None, day: int, when: datetime, zone: ZoneInfo) -> str:
+def at_field(at: str | datetime | None, day: int, when: datetime, zone: tzinfo) -> str:
     """The field an error about a stamp time names: the typed time, or the day stamped."""
     if isinstance(at, str):
         return f"at {at!r}"
@@ -83,11 +77,10 @@ def at_field(at: str | datetime | None, day: int, when: datetime, zone: ZoneInfo
 
 
 def check_not_future(
-    cohort: Cohort, day: int, when: datetime, now: datetime, field: str = "at"
+    day: int, when: datetime, now: datetime, zone: tzinfo, field: str = "at"
 ) -> None:
     """Refuse an in/out stamp later than now (+ slack): a stamp records what happened."""
     if when > now + FUTURE_SLACK:
-        zone = zone_of(cohort)
         raise AttendanceError(
             f"{field}: day {day} {format_local(when, zone)} is in the future"
             f" (now {now.astimezone(zone):%a %H:%M})"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -33,6 +33,9 @@ from esp_tui.domain.form_models import (
     parse_scores,
 )
 from esp_tui.domain.tasks import CallCertRule, GuideStep, TaskSpec
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 __all__ = [
     "CARRIER_TICKET", "DATE_MSG", "FORMS", "FORM_LABELS", "FORM_MODELS", "FORM_NAMES", "SCORE_MSG",
@@ -290,7 +293,7 @@ def form_fields(form_name: str, tasks: Mapping[str, TaskSpec] | None = None) -> 
     return out
 
 
-def _message(spec: FormSpec, err: Any) -> str:
+def _message(spec: FormSpec, err: ErrorDetails) -> str:
     field = str(err["loc"][0]) if err["loc"] else ""
     kind = err["type"]
     if kind == "form":

@@ -57,6 +57,13 @@ class Cohort(BaseModel):
     def closed(self) -> bool:
         return self.state == "closed"
 
+    @property
+    def stored_id(self) -> int:
+        """The id of a cohort read from or written to the database (a new one has none yet)."""
+        if self.id is None:
+            raise ValueError(f"cohort '{self.name}' is not stored yet: it has no id")
+        return self.id
+
     @field_validator("name")
     @classmethod
     def _name_not_blank(cls, v: str) -> str:

@@ -1,11 +1,12 @@
-"""Troubleshooting trees: the schema, loading from TOML, validation and an outline.
+"""Troubleshooting trees: the schema, parsing TOML text, validation and an outline (pure).
 
 A tree is one TOML file; its name is the file stem. Steps answer "yes" (this fixed it) or
 "no" (did not work) and lead to another step or to a terminal: "resolved" or "escalate".
 A tree may `include` another tree that runs first (e.g. ahip-aetna includes general).
 
 Every problem is reported as a `TreeError` naming the file and, when there is one, the step,
-so a TL editing a tree by hand is told exactly where to look.
+so a TL editing a tree by hand is told exactly where to look. The files are found and read by
+services/tree_files.py; this module only sees their text.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from importlib.resources import files
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -121,31 +120,17 @@ class Tree(BaseModel):
         return {s.id for s in self.steps}
 
 
-# --------------------------------------------------------------------------- loading
+# --------------------------------------------------------------------------- parsing
+# Pure: from TOML text. Reading the files (shipped and user folders) is services/tree_files.py.
 
 
-def shipped_trees_dir() -> Path:
-    """The folder of trees shipped in the package (`esp_tui/data/trees`)."""
-    return Path(str(files("esp_tui").joinpath("data", "trees")))
+def parse_tree_toml(text: str, name: str, source: str) -> tuple[Tree | None, list[TreeError]]:
+    """TOML and schema only (no step-graph checks): the tree, or the problems found.
 
-
-def check_tree_file(path: Path, display: str | None = None) -> tuple[Tree | None, list[TreeError]]:
-    """Parse and check one file; every problem found is returned, the tree only if none."""
-    tree, errors = parse_tree_file(path, display)
-    if tree is not None:
-        errors = tree_errors(tree)
-    return (None, errors) if errors else (tree, [])
-
-
-def parse_tree_file(path: Path, display: str | None = None) -> tuple[Tree | None, list[TreeError]]:
-    """TOML and schema only (no step-graph checks): the tree, or the problems found."""
-    source = display or path.name
+    `name` is the tree's name (its file stem); `source` names the file in error messages.
+    """
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        return None, [TreeError(source, None, f"cannot read: {exc.strerror or exc}")]
-    except UnicodeDecodeError:
-        return None, [TreeError(source, None, "not UTF-8 text")]
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already ends with "(at line N, column M)".
         return None, [TreeError(source, None, f"invalid TOML: {exc}")]
@@ -154,59 +139,18 @@ def parse_tree_file(path: Path, display: str | None = None) -> tuple[Tree | None
     if clashes:
         return None, [TreeError(source, None, f"unknown key '{k}'") for k in clashes]
     try:
-        tree = Tree.model_validate({**raw, "name": path.stem, "source": source})
+        tree = Tree.model_validate({**raw, "name": name, "source": source})
     except ValidationError as exc:
         return None, _schema_errors(source, raw, exc)
     return tree, []
 
 
-def load_tree_file(path: Path, display: str | None = None) -> Tree:
-    """Load one tree; raises the first `TreeError` (use `check_tree_file` to get them all)."""
-    tree, errors = check_tree_file(path, display)
-    if errors:
-        raise errors[0]
-    assert tree is not None
-    return tree
-
-
-def check_trees(
-    shipped_dir: Path, user_dir: Path | None
-) -> tuple[dict[str, Tree], list[TreeError]]:
-    """Load every tree, keeping the good ones and collecting the problems.
-
-    User trees override shipped ones by name; a broken user file leaves the shipped tree in
-    place. Cross-tree problems (includes) are included in the errors.
-    """
-    trees: dict[str, Tree] = {}
-    errors: list[TreeError] = []
-    for path in _toml_files(shipped_dir):
-        tree, errs = check_tree_file(path)
-        errors += errs
-        if tree:
-            trees[tree.name] = tree
-    if user_dir is not None:
-        if not user_dir.is_dir():
-            errors.append(TreeError(str(user_dir), None, "trees folder does not exist"))
-        else:
-            for path in _toml_files(user_dir):
-                tree, errs = check_tree_file(path, str(path))
-                errors += errs
-                if tree:
-                    trees[tree.name] = tree
-    errors += validate_trees(trees)
-    return trees, errors
-
-
-def load_trees(shipped_dir: Path, user_dir: Path | None = None) -> dict[str, Tree]:
-    """All trees by name, user trees overriding shipped ones; raises the first `TreeError`."""
-    trees, errors = check_trees(shipped_dir, user_dir)
-    if errors:
-        raise errors[0]
-    return trees
-
-
-def _toml_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.toml") if p.is_file())
+def checked_tree(
+    tree: Tree | None, parse_errors: list[TreeError]
+) -> tuple[Tree | None, list[TreeError]]:
+    """Add the step-graph checks to a parse result: the tree only when nothing is wrong."""
+    errors = tree_errors(tree) if tree is not None else parse_errors
+    return (None, errors) if errors else (tree, [])
 
 
 def _schema_errors(source: str, raw: Mapping[str, Any], exc: ValidationError) -> list[TreeError]:
@@ -234,8 +178,9 @@ def _schema_errors(source: str, raw: Mapping[str, Any], exc: ValidationError) ->
 def _raw_step_id(steps: Any, index: int) -> str:
     if isinstance(steps, list) and index < len(steps):
         item = steps[index]
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            return item["id"]
+        step_id = item.get("id") if isinstance(item, dict) else None
+        if isinstance(step_id, str):
+            return step_id
     return f"#{index + 1}"
 
 

@@ -132,6 +132,10 @@ class WizardEngine:
         self._replay(list(self._path))
         return removed
 
+    def reapply(self, entry: PathEntry) -> None:
+        """Give an answer `back` removed again (a failed save rolls the engine forward)."""
+        self._record(entry.answer, entry.at)
+
     def _record(self, ans: Answer, at: datetime) -> None:
         node = self._node
         if node is None:

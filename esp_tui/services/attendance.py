@@ -3,8 +3,8 @@
 Every action is ONE transaction and returns an `Action`: the event ids it appended, so the
 screen can undo it as a unit (an undo appends undo events; nothing is ever deleted).
 Times are entered and shown in the cohort's timezone and stored in UTC. Cohort time is in
-domain/cohort_time.py, the day and week views in attendance_views.py, the Meet report in
-meet_import.py.
+services/cohort_time.py (its rules in domain/cohort_time.py), the day and week views in
+attendance_views.py, the Meet report in meet_import.py.
 """
 
 from __future__ import annotations
@@ -25,14 +25,6 @@ from esp_tui.domain.attendance import (
     effective_events,
     format_local,
 )
-from esp_tui.domain.cohort_time import FUTURE_SLACK as FUTURE_SLACK
-from esp_tui.domain.cohort_time import AttendanceError as AttendanceError
-from esp_tui.domain.cohort_time import at_field, check_day, check_not_future, resolve_at
-from esp_tui.domain.cohort_time import day_window as day_window
-from esp_tui.domain.cohort_time import is_day_over as is_day_over
-from esp_tui.domain.cohort_time import is_today as is_today
-from esp_tui.domain.cohort_time import today_or_error as today_or_error
-from esp_tui.domain.cohort_time import zone_of as zone_of
 from esp_tui.domain.models import Agent, Cohort
 from esp_tui.services.agents import require_agent
 from esp_tui.services.attendance_views import AgentWeek as AgentWeek
@@ -41,6 +33,14 @@ from esp_tui.services.attendance_views import agent_week as agent_week
 from esp_tui.services.attendance_views import agents_without_stamp as agents_without_stamp
 from esp_tui.services.attendance_views import cohort_weeks as cohort_weeks
 from esp_tui.services.attendance_views import day_view as day_view
+from esp_tui.services.cohort_time import FUTURE_SLACK as FUTURE_SLACK
+from esp_tui.services.cohort_time import AttendanceError as AttendanceError
+from esp_tui.services.cohort_time import at_field, check_day, check_not_future, resolve_at
+from esp_tui.services.cohort_time import day_window as day_window
+from esp_tui.services.cohort_time import is_day_over as is_day_over
+from esp_tui.services.cohort_time import is_today as is_today
+from esp_tui.services.cohort_time import today_or_error as today_or_error
+from esp_tui.services.cohort_time import zone_of as zone_of
 from storage import attendance as events_db
 from storage import notes as notes_db
 

@@ -21,9 +21,9 @@ from esp_tui.domain.attendance import (
     ladder_step,
     points_for_day,
 )
-from esp_tui.domain.cohort_time import AttendanceError, check_day, day_window, zone_of
 from esp_tui.domain.models import Agent, Cohort
 from esp_tui.services.agents import require_agent
+from esp_tui.services.cohort_time import AttendanceError, check_day, day_window, zone_of
 from storage import attendance as events_db
 from storage import notes as notes_db
 from storage.agents import list_agents

@@ -75,7 +75,7 @@ def find(db: Database, name: str) -> Cohort:
 def scope_to(db: Database, name: str) -> Cohort:
     """Work on cohort `name` on this connection only (`--cohort NAME`)."""
     cohort = find(db, name)
-    store.use(db, cohort.id)  # type: ignore[arg-type]
+    store.use(db, cohort.stored_id)
     return cohort
 
 
@@ -110,8 +110,8 @@ def use_cohort(db: Database, name: str) -> Cohort:
     """Make `name` the database's current cohort (what the app and the CLI open by default)."""
     cohort = find(db, name)
     with db.atomic():
-        store.set_current(db, cohort.id)  # type: ignore[arg-type]
-    store.use(db, cohort.id)  # type: ignore[arg-type]
+        store.set_current(db, cohort.stored_id)
+    store.use(db, cohort.stored_id)
     return cohort
 
 
@@ -120,7 +120,7 @@ def set_closed(db: Database, name: str, closed: bool = True) -> Cohort:
     reopen it."""
     cohort = find(db, name)
     with db.atomic():
-        store.set_state(db, cohort.id, "closed" if closed else "active")  # type: ignore[arg-type]
+        store.set_state(db, cohort.stored_id, "closed" if closed else "active")
     return cohort.model_copy(update={"state": "closed" if closed else "active"})
 
 
@@ -160,23 +160,24 @@ def carry(db: Database, agent_id: str, to: str, *, source: str | None = None) ->
                 + (f" than '{target.name}'" if target.id in cohorts_of(db, agent_id) else "")
                 + "; nothing to carry"
             )
-        src = store.cohort_by_id(db, src_id)  # type: ignore[assignment]
-        assert src is not None
+        by_id = store.cohort_by_id(db, src_id)
+        assert by_id is not None
+        src = by_id
     if src.id == target.id:
         raise CohortError(f"agent '{agent_id}' cannot be carried from '{src.name}' to itself")
     here = store.scope(db)
     try:  # the lookups scope the connection; it is put back as it was
-        store.use(db, src.id)  # type: ignore[arg-type]
+        store.use(db, src.stored_id)
         agent = get_agent(db, agent_id)
         if agent is None:
             raise CohortError(
                 f"agent '{agent_id}' is not in cohort '{src.name}'; nothing carried"
             )
         with db.atomic():
-            store.use(db, target.id)  # type: ignore[arg-type]
+            store.use(db, target.stored_id)
             if get_agent(db, agent_id) is not None:
                 raise CohortError(f"agent '{agent_id}' is already in cohort '{target.name}'")
-            carried = carry_record(db, agent_id, src.id, target.id)  # type: ignore[arg-type]
+            carried = carry_record(db, agent_id, src.stored_id, target.stored_id)
     finally:
         if here is not None:
             store.use(db, here)

@@ -10,13 +10,13 @@ from sqlite_utils import Database
 from esp_tui.config import Config
 from esp_tui.domain.limits import cell_text_problem
 from esp_tui.domain.progress import CAP_LEVELS, RED_FLAG_KINDS, pm_message
+from esp_tui.domain.records import Cap, RedFlag
 from esp_tui.services.agents import require_agent
 from esp_tui.services.clock import cohort_zone
 from storage import flags as store
 from storage.agents import get_agent
 from storage.clock import utcnow
 from storage.cohort import get_cohort
-from storage.flags import Cap, RedFlag
 
 
 class FlagError(ValueError):
@@ -55,7 +55,7 @@ def raise_flag(
         raise FlagError(problem)
     require_agent(db, agent_id, FlagError)
     with db.atomic():
-        return store.add_flag(db, agent_id, kind, body, _now(now))  # type: ignore[arg-type]
+        return store.add_flag(db, agent_id, kind, body, _now(now))
 
 
 def flag_message(db: Database, config: Config, flag: RedFlag) -> str:
@@ -80,21 +80,24 @@ def notify_pm(
 
     Returns the updated flag and the message, which the caller copies or sends.
     """
-    flag = store.get_flag(db, flag_id)
-    if flag is None:
-        raise FlagError(f"red flag #{flag_id}: no such flag")
-    message = flag_message(db, config, flag)
+    message = flag_message(db, config, _require_flag(db, flag_id))
     with db.atomic():
         store.mark_notified(db, flag_id, _now(now))
-    return store.get_flag(db, flag_id), message  # type: ignore[return-value]
+    return _require_flag(db, flag_id), message
 
 
 def resolve_flag(db: Database, flag_id: int, *, now: datetime | None = None) -> RedFlag:
-    if store.get_flag(db, flag_id) is None:
-        raise FlagError(f"red flag #{flag_id}: no such flag")
+    _require_flag(db, flag_id)
     with db.atomic():
         store.mark_resolved(db, flag_id, _now(now))
-    return store.get_flag(db, flag_id)  # type: ignore[return-value]
+    return _require_flag(db, flag_id)
+
+
+def _require_flag(db: Database, flag_id: int) -> RedFlag:
+    flag = store.get_flag(db, flag_id)
+    if flag is None:
+        raise FlagError(f"red flag #{flag_id}: no such flag")
+    return flag
 
 
 def flags_to_notify(db: Database) -> list[RedFlag]:
@@ -138,7 +141,7 @@ def create_cap(
     cohort = get_cohort(db)
     day = cohort.day_of(at.astimezone(_zone(db, config)).date()) if cohort else None
     with db.atomic():
-        return store.add_cap(db, agent_id, level, body, at, day)  # type: ignore[arg-type]
+        return store.add_cap(db, agent_id, level, body, at, day)
 
 
 def list_caps(db: Database, agent_id: str | None = None) -> list[Cap]:

@@ -16,13 +16,14 @@ from esp_tui.config import Config
 from esp_tui.domain.forms import FORM_LABELS
 from esp_tui.domain.models import Cohort
 from esp_tui.domain.progress import RED_FLAG_LABELS, TaskState
+from esp_tui.domain.records import Cap, RedFlag
 from esp_tui.domain.tasks import DONE_STATUSES
 from esp_tui.domain.text import visible
 from esp_tui.domain.tickets import Ticket
 from esp_tui.services.attendance import AgentWeek, cohort_weeks, zone_of
 from storage.carry import holdovers
 from storage.cohort import get_cohort
-from storage.flags import Cap, RedFlag, list_caps, list_flags
+from storage.flags import list_caps, list_flags
 from storage.progress import all_states
 from storage.tickets import list_tickets
 

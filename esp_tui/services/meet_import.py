@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from esp_tui.domain.attendance import AttendanceEvent, local_datetime
-from esp_tui.domain.cohort_time import (
+from esp_tui.domain.models import Cohort
+from esp_tui.services.agents import require_agent
+from esp_tui.services.attendance import Action, _agents
+from esp_tui.services.attendance_views import agents_without_stamp, live_stamp_agents
+from esp_tui.services.cohort_time import (
     AttendanceError,
     check_day,
     check_not_future,
     is_day_over,
     zone_of,
 )
-from esp_tui.domain.models import Cohort
-from esp_tui.services.agents import require_agent
-from esp_tui.services.attendance import Action, _agents
-from esp_tui.services.attendance_views import agents_without_stamp, live_stamp_agents
 from storage import attendance as events_db
 from storage.agents import list_agents
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -30,6 +31,7 @@ from esp_tui.domain.progress import (
     score_passes,
     task_standing,
 )
+from esp_tui.domain.records import Cap, ExamAttempt, RedFlag
 from esp_tui.domain.tasks import TASK_STATUSES, GuideStep, TaskSpec, TaskStatus
 from esp_tui.services.agents import require_agent
 from esp_tui.services.clock import cohort_zone
@@ -42,8 +44,7 @@ from storage import progress as store
 from storage.agents import list_agents
 from storage.clock import utcnow
 from storage.cohort import get_cohort
-from storage.flags import Cap, RedFlag, list_caps, list_flags
-from storage.progress import ExamAttempt
+from storage.flags import list_caps, list_flags
 
 
 def _now(now: datetime | None) -> datetime:
@@ -80,7 +81,7 @@ def set_status(
     require_agent(db, agent_id, ProgressError)
     require_task(config, task_key)
     with db.atomic():
-        store.set_status(db, agent_id, task_key, status, _now(now))  # type: ignore[arg-type]
+        store.set_status(db, agent_id, task_key, status, _now(now))
     return _state(db, agent_id, task_key)
 
 
@@ -334,7 +335,9 @@ def progress_by_agent(
     }
 
 
-def progress_report(db: Database, config: Config, *, now: datetime | None = None) -> list[dict]:
+def progress_report(
+    db: Database, config: Config, *, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """`esp-tui progress list --json`: one dict per agent, in roster order."""
     today, over = cohort_day(db, config, _now(now))
     all_states = store.all_states(db)

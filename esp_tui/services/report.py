@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -10,7 +11,7 @@ from esp_tui.config import Config
 from storage.agents import list_agents
 
 
-def roster_report(db: Database, config: Config, *, now: datetime) -> list[dict]:
+def roster_report(db: Database, config: Config, *, now: datetime) -> list[dict[str, Any]]:
     """One dict per agent: agent_id, name, email, team (features add their own keys)."""
     rows = [
         {"agent_id": a.agent_id, "name": a.name, "email": a.email, "team": a.team}
@@ -22,7 +23,7 @@ def roster_report(db: Database, config: Config, *, now: datetime) -> list[dict]:
     return rows
 
 
-def _add_rooms_and_tickets(db: Database, rows: list[dict]) -> None:
+def _add_rooms_and_tickets(db: Database, rows: list[dict[str, Any]]) -> None:
     """keys `where` (the side room the agent is in, None = the main Meet) and
     `tickets` ({"draft": n, "submitted": n})."""
     from esp_tui.services.rooms import where_by_agent
@@ -36,7 +37,9 @@ def _add_rooms_and_tickets(db: Database, rows: list[dict]) -> None:
         r["tickets"] = {s: counts.get((aid, s), 0) for s in ("draft", "submitted")}
 
 
-def _add_attendance(db: Database, config: Config, now: datetime, rows: list[dict]) -> None:
+def _add_attendance(
+    db: Database, config: Config, now: datetime, rows: list[dict[str, Any]]
+) -> None:
     """keys `days`: {"1": {in, out, flags, note}, ...} (times HH:MM, cohort zone), `points`."""
     from esp_tui.services.attendance import cohort_weeks
     from storage.cohort import get_cohort
@@ -57,7 +60,7 @@ def _add_attendance(db: Database, config: Config, now: datetime, rows: list[dict
         r["points"] = week.points if week else 0.0
 
 
-def _add_progress(db: Database, config: Config, now: datetime, rows: list[dict]) -> None:
+def _add_progress(db: Database, config: Config, now: datetime, rows: list[dict[str, Any]]) -> None:
     """key `progress`: {passed, total, behind: [task keys]} against the timeframe."""
     from esp_tui.services.progress import progress_by_agent
 

@@ -98,7 +98,7 @@ def import_roster(
                 ),
             )
         else:
-            use(db, target.id)  # type: ignore[arg-type]
+            use(db, target.stored_id)
             if start is not None and start != target.start_date:
                 if _has_records(db):
                     raise RosterError(
@@ -108,7 +108,7 @@ def import_roster(
                         " nothing was imported"
                     )
                 target = update_cohort(
-                    db, target.id, target.model_copy(update={"start_date": start})  # type: ignore[arg-type]
+                    db, target.stored_id, target.model_copy(update={"start_date": start})
                 )
         counts = upsert_agents(db, agents)
     return ImportResult(cohort=target, counts=counts, cohort_created=created)

@@ -110,9 +110,11 @@ def overwrites_pm_edits(
 def keep(choice: str, sheet_value: str) -> Resolution:
     """The TL's choice for one conflicted cell (keep-sheet / keep-local), valid while the sheet
     still shows `sheet_value`."""
-    from esp_tui.sync.plan import Resolution
+    from esp_tui.sync.plan import CHOICES, Resolution
 
-    return Resolution(choice, sheet_value)  # type: ignore[arg-type]
+    if choice not in CHOICES:
+        raise ValueError(f"choice {choice!r}: expected one of {', '.join(CHOICES)}")
+    return Resolution(choice, sheet_value)
 
 
 # ----------------------------------------------------------------------------- the sheet

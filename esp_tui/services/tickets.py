@@ -207,7 +207,8 @@ def resolve_id(db: Database, prefix: str) -> str:
     if len(rows) != 1 or not prefix.strip():
         what = "no ticket" if not rows else f"{len(rows)} tickets"
         raise TicketError(f"{what} with an id starting {prefix!r}")
-    return rows[0][0]
+    ticket_id: str = rows[0][0]
+    return ticket_id
 
 
 # --- writing (one transaction each) --------------------------------------------------------

@@ -65,8 +65,8 @@ def set_status(
         elif agent_id is not None:
             # the chat line does not name the agent in front of everyone
             detail = require_agent(db, agent_id, TlStatusError).name
-    line = (message or "").strip() or chat_message(status, where=where, minutes=minutes)  # type: ignore[arg-type]
-    entry = TlStatus(status=status, detail=detail, minutes=minutes, since=now, message=line)  # type: ignore[arg-type]
+    line = (message or "").strip() or chat_message(status, where=where, minutes=minutes)
+    entry = TlStatus(status=status, detail=detail, minutes=minutes, since=now, message=line)
     with db.atomic():
         store.insert_tl_status(db, entry)
     return entry

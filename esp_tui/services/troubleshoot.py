@@ -19,12 +19,13 @@ from sqlite_utils import Database
 
 from esp_tui.config import Config
 from esp_tui.domain.models import Agent
+from esp_tui.domain.records import TroubleshootSession
 from esp_tui.domain.tickets import Ticket
-from esp_tui.domain.trees import Tree, TreeError, check_trees, shipped_trees_dir
+from esp_tui.domain.trees import Tree, TreeError
 from esp_tui.domain.wizard import PathEntry, WizardEngine, WizardError
 from esp_tui.services.agents import require_agent
+from esp_tui.services.tree_files import check_trees, shipped_trees_dir
 from storage import troubleshoot as store
-from storage.troubleshoot import TroubleshootSession
 
 CARRIER_TICKET = "carrier_ticket"
 
@@ -195,7 +196,7 @@ def step_back(db: Database, walk: Walk, *, now: datetime) -> PathEntry | None:
             )
     except BaseException:
         # An open session's last answer was a yes/no that led on: give it again in memory.
-        walk.engine.answer(removed.answer, removed.at)  # type: ignore[arg-type]
+        walk.engine.reapply(removed)
         raise
     return removed
 

@@ -40,13 +40,16 @@ def load_service_account(path: str | Path) -> Credentials:
     from google.oauth2 import service_account
 
     try:
-        return service_account.Credentials.from_service_account_file(str(path), scopes=SCOPES)
+        creds: Credentials = service_account.Credentials.from_service_account_file(
+            str(path), scopes=SCOPES
+        )
     except FileNotFoundError:
         raise SheetsAuthError(f"{path}: service-account key file not found") from None
     except (OSError, ValueError) as err:  # ValueError covers bad JSON and missing fields
         raise SheetsAuthError(
             f"{path}: not a usable service-account JSON key ({_safe_reason(err)})"
         ) from None
+    return creds
 
 
 def _safe_reason(err: Exception) -> str:
@@ -77,7 +80,7 @@ def load_cached_token(path: Path) -> Credentials | None:
     if not path.is_file():
         return None
     try:
-        creds = UserCredentials.from_authorized_user_file(str(path), SCOPES)
+        creds: UserCredentials = UserCredentials.from_authorized_user_file(str(path), SCOPES)
     except (OSError, ValueError):
         return None
     if creds.valid:
@@ -97,6 +100,7 @@ def load_cached_token(path: Path) -> Credentials | None:
 
 def oauth_login(client_file: str | Path, token_path: Path) -> Credentials:
     """The TL's installed-app OAuth flow in the browser; the token is cached at token_path."""
+    from google.oauth2.credentials import Credentials as UserCredentials
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     if not Path(client_file).is_file():
@@ -107,7 +111,7 @@ def oauth_login(client_file: str | Path, token_path: Path) -> Credentials:
         raise SheetsAuthError(
             f"{client_file}: not an OAuth client secrets file ({_safe_reason(err)})"
         ) from None
-    creds = flow.run_local_server(port=0, open_browser=True)
+    creds: UserCredentials = flow.run_local_server(port=0, open_browser=True)
     save_token(creds.to_json(), token_path)
     return creds
 
@@ -125,10 +129,11 @@ def load_credentials(
     OAuth login (cached token, or the browser flow when interactive), then anonymous when an
     emulator endpoint is set. Returns (credentials, describe_identity(...))."""
     key_file = service_account_file or env.get(SERVICE_ACCOUNT_ENV, "")
+    creds: Credentials | None
     if key_file:
         creds = load_service_account(key_file)
     elif oauth_client_file:
-        creds = load_cached_token(token_path)  # type: ignore[assignment]
+        creds = load_cached_token(token_path)
         if creds is None:
             if not interactive:
                 raise SheetsAuthError(

@@ -21,10 +21,10 @@ from esp_tui.domain.attendance import (
     evaluate_day,
     format_local,
     local_datetime,
-    resolve_timezone,
 )
 from esp_tui.domain.models import Agent, Cohort
 from esp_tui.domain.progress import RED_FLAG_LABELS, TaskState
+from esp_tui.services.clock import cohort_zone
 from esp_tui.sync.layout import (
     SUBMITTED,
     SheetLayout,
@@ -75,7 +75,7 @@ def attendance_text(
     events: list[AttendanceEvent], cohort: Cohort, config: Config, day: int, now: datetime
 ) -> str:
     """ "in 09:14 · out 16:40 · LATE 10+", "ABSENT ncns", or "" while the day has nothing yet."""
-    zone = resolve_timezone(cohort.timezone)
+    zone = cohort_zone(cohort.timezone)
     hours = cohort.schedule.for_day(day)
     start = local_datetime(cohort.date_of(day), hours.start, zone)
     end = local_datetime(cohort.date_of(day), hours.end, zone)
@@ -222,7 +222,7 @@ def desired_state(
 ) -> tuple[SheetLayout, dict[str, DesiredTab]]:
     """The layout and every tab's desired rows, as of `now` (aware)."""
     layout = sheet_layout(config, cohort.days)
-    zone = resolve_timezone(cohort.timezone)
+    zone = cohort_zone(cohort.timezone)
     today = cohort.current_day(now.astimezone(zone).date())
     agents = list_agents(db)
     tracker = identity_cells(config, agents, tl_name(db, config.tl.name) or "")

@@ -64,7 +64,8 @@ class Batch:
 
     def body(self) -> dict[str, Any]:
         """A fresh body each call: gspread must never get a structure a retry would reuse."""
-        return json.loads(json.dumps({"requests": [r.body for r in self.requests]}))
+        body: dict[str, Any] = json.loads(json.dumps({"requests": [r.body for r in self.requests]}))
+        return body
 
     @property
     def keys(self) -> frozenset[CellKey]:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import gspread
 
@@ -23,6 +23,8 @@ from esp_tui.sync.transport import (
     session_of,
     with_retry,
 )
+
+T = TypeVar("T")
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{10,}")
 _URL_KEY = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
@@ -144,7 +146,7 @@ def open_book(target: Target) -> Book:
     return retry(target, attempt, "opening the spreadsheet")
 
 
-def retry(target: Target, fn: Callable[[], Any], what: str, *, write: bool = False) -> Any:
+def retry(target: Target, fn: Callable[[], T], what: str, *, write: bool = False) -> T:
     return with_retry(
         fn, max_retries=target.max_retries, sleep=target.sleep, what=what, write=write,
         deadline=target.deadline,

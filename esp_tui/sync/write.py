@@ -168,12 +168,12 @@ def settle(strays: dict[CellKey, tuple[str, str]], after: Mapping[str, TabGrid])
             if col is not None and grid.get(row, col) == own:
                 restores.append(CellWrite((tab, "", header), row, col, own))
             continue
-        row = grid.all_rows.get(row_key)
-        if row is None or col is None or grid.get(row, col) != ours:
+        at = grid.all_rows.get(row_key)
+        if at is None or col is None or grid.get(at, col) != ours:
             del strays[key]  # restored, deleted, or edited by someone since: not ours to touch
             continue
-        restores.append(CellWrite(key, row, col, own))
-        _patch(grid, row, col, own)
+        restores.append(CellWrite(key, at, col, own))
+        _patch(grid, at, col, own)
     return restores
 
 
