@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +17,9 @@ from textual.worker import Worker, WorkerState
 
 from esp_tui.config import Config
 from esp_tui.domain.models import Cohort
+from esp_tui.messages import CohortChanged, DataChanged
+from esp_tui.run_state import RunState
+from esp_tui.screens.base import EspScreen
 from esp_tui.screens.roster import RosterScreen
 from esp_tui.services.clock import Clock, cohort_zone, system_clock
 from esp_tui.widgets.status_header import StatusHeader
@@ -54,6 +57,7 @@ class EspApp(App[None]):
         self.clock = clock
         self.cohort: Cohort | None = get_cohort(db)
         self.zone = cohort_zone(self.cohort.timezone if self.cohort else config.cohort.timezone)
+        self.run_state = RunState()  # what this run remembers (the intro clocks)
 
     # -- time -------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -139,11 +143,7 @@ class EspApp(App[None]):
         else:
             use(self.db, cohort_id)
         self.refresh_cohort()
-        for screen in self.screen_stack:
-            changed = getattr(screen, "cohort_changed", None)
-            if changed is not None:
-                changed()
-        self.refresh_header()
+        self._deliver(CohortChanged)
         return self.cohort
 
     def require_writable(self) -> None:
@@ -154,10 +154,25 @@ class EspApp(App[None]):
         if self.cohort is not None:
             require_open(self.db)
 
-    def refresh_header(self) -> None:
-        """Call after an action that changes a header count."""
-        for header in self.screen.query(StatusHeader):
-            header.pull()
+    # -- data changed: the hub of esp_tui/messages.py ----------------------------------------
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Whatever wrote posts DataChanged here: re-read the cohort if another process wrote
+        (it may have closed or reopened it), then hand a copy to every screen on the stack but
+        the one that wrote (it has repainted itself), and to every header."""
+        if message.delivered:
+            return  # a delivered copy nobody stopped: never delivered twice
+        if message.outside:
+            self.refresh_cohort()
+        self._deliver(message.delivery, skip=message.origin)
+
+    def _deliver(
+        self, make: Callable[[], DataChanged | CohortChanged], *, skip: Screen | None = None
+    ) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, EspScreen) and screen is not skip:
+                screen.post_message(make())
+            for header in screen.query(StatusHeader):
+                header.post_message(make())
 
     def notify(
         self,

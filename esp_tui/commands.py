@@ -38,14 +38,15 @@ def screen_commands(app: EspApp, screen: Screen) -> Iterable[SystemCommand]:
             markup_escape(f"key {b.key_display or key} · binding id {b.id}"),
             partial(app.run_action, b.action, active.node),
         )
-    jump = getattr(screen, "jump_to_agent", None)
-    if jump is not None:
+    from esp_tui.screens.roster import RosterScreen
+
+    if isinstance(screen, RosterScreen):
         from storage.agents import list_agents
 
         for agent in list_agents(app.db):
             yield SystemCommand(
                 f"jump to agent: {markup_escape(agent.name)}",
                 markup_escape(f"{agent.agent_id} · {agent.team or 'no team'}"),
-                partial(jump, agent.agent_id),
+                partial(screen.jump_to_agent, agent.agent_id),
                 discover=False,
             )

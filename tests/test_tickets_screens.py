@@ -11,7 +11,7 @@ from esp_tui.domain.models import Agent
 from esp_tui.domain.tickets import Ticket
 from esp_tui.screens.prompts import Confirm
 from esp_tui.screens.rooms import MoveAgentScreen, NewRoomScreen, RoomsScreen
-from esp_tui.screens.ticket_form import ConfirmScreen, TicketFormScreen
+from esp_tui.screens.ticket_form import TicketFormScreen
 from esp_tui.screens.tickets import NewTicketScreen, TicketsScreen
 from esp_tui.screens.tl_status import TlStatusScreen
 from esp_tui.services import rooms, tickets
@@ -107,7 +107,7 @@ async def test_save_draft_header_count_and_esc_asks_when_unsaved(config, seeded_
         assert not form.is_dirty()
         assert "1 draft" in app.header_right()
         await pilot.press("tab", "x", "escape")
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, Confirm)
         await pilot.press("n")  # stay
         assert app.screen is form
         await pilot.press("escape")
@@ -146,7 +146,7 @@ async def test_tickets_screen_submit_filter_and_delete(config, seeded_db, clock)
         await pilot.press("s")  # invalid: stays a draft
         assert tickets.get_ticket(seeded_db, bad.id).status == "draft"
         await pilot.press("d")
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, Confirm)
         await pilot.press("y")
         await pilot.pause()
         assert [t.id for t in tickets.list_tickets(seeded_db)] == [ok.id]

@@ -9,11 +9,11 @@ from textual.widgets import OptionList, Static
 
 from esp_tui.app import EspApp, make_app
 from esp_tui.config import build_config
-from esp_tui.domain.trees import load_trees, shipped_trees_dir
 from esp_tui.screens.help import HelpScreen
 from esp_tui.screens.roster import RosterScreen
 from esp_tui.screens.wizard import StaleSessionScreen, TreePickerScreen, WizardScreen
 from esp_tui.services import troubleshoot as ts
+from esp_tui.services.tree_files import load_trees, shipped_trees_dir
 from storage.db import connect
 from tests.conftest import TZ
 

@@ -1,31 +1,30 @@
 """The Agent screen: one agent's cohort, composed of small sections.
 
 Each section is an `AgentSection` with a `load()` that (re)reads what it shows; the screen calls
-`load()` on every section when it opens and after an edit. Other features add their section
+`load()` on every section when it opens, after an edit, and when another screen or process
+wrote something of the agent's (`DataChanged`). Other features add their section
 class to `AgentScreen.sections()` (one line each).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from esp_tui.domain.attendance import effective_events, format_local, next_ladder_step
+from esp_tui.messages import DataChanged
+from esp_tui.screens.base import EspScreen
 from esp_tui.services import attendance as svc
+from esp_tui.widgets.esp_node import EspNode
 from esp_tui.widgets.plain import plain, plain_lines
+from esp_tui.widgets.roster_cells import badges_text
 from esp_tui.widgets.status_header import StatusHeader
 
-if TYPE_CHECKING:
-    from esp_tui.app import EspApp
 
-
-class AgentSection(Vertical):
+class AgentSection(EspNode, Vertical):
     """A titled block of the agent screen. Subclasses implement `load()`."""
 
     DEFAULT_CSS = """
@@ -41,10 +40,6 @@ class AgentSection(Vertical):
         super().__init__()
         self.agent_id = agent_id
         self.border_title = self.TITLE
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def on_mount(self) -> None:
         self.load()
@@ -100,8 +95,6 @@ class WeekSection(AgentSection):
         return self.query_one("#week", DataTable).cursor_column + 1
 
     def load(self) -> None:
-        from esp_tui.screens.roster import badges_text
-
         week = self.week()
         cohort = self.esp.cohort
         if week is None or cohort is None:
@@ -172,7 +165,7 @@ class EventLogSection(AgentSection):
             table.add_row("", "", "", Text("no events yet", style="dim"), "", "", "")
 
 
-class AgentScreen(Screen[None]):
+class AgentScreen(EspScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="agent_back"),
         Binding("n", "edit_note", "Note (day)", id="agent_note"),
@@ -180,7 +173,6 @@ class AgentScreen(Screen[None]):
         Binding("right_square_bracket", "day(1)", "Next day", key_display="]", id="agent_next_day"),
     ]
     DEFAULT_CSS = """
-    AgentScreen #agent-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
     AgentScreen VerticalScroll { padding: 1 1 0 1; }
     """
 
@@ -188,10 +180,6 @@ class AgentScreen(Screen[None]):
         super().__init__()
         self.agent_id = agent_id
         self.day = day
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def sections(self) -> list[AgentSection]:
         """The blocks of the screen, top to bottom (features add theirs here)."""
@@ -214,7 +202,7 @@ class AgentScreen(Screen[None]):
                 p for p in (agent.name, agent.agent_id, agent.team, agent.email) if p
             )
         yield StatusHeader(id="header")
-        yield Static(plain(title), id="agent-title")
+        yield Static(plain(title), id="agent-title", classes="title-bar")
         with VerticalScroll():
             yield from self.sections()
         yield Footer()
@@ -225,6 +213,10 @@ class AgentScreen(Screen[None]):
     def reload(self) -> None:
         for section in self.query(AgentSection):
             section.load()
+
+    def data_changed(self, change: DataChanged) -> None:
+        if change.concerns(self.agent_id):
+            self.reload()
 
     def selected_day(self) -> int:
         return self.query_one(WeekSection).selected_day()
@@ -238,22 +230,16 @@ class AgentScreen(Screen[None]):
 
     def action_edit_note(self) -> None:
         from esp_tui.screens.note_editor import edit_note
+        from storage.agents import get_agent
 
-        cohort = self.esp.cohort
-        if cohort is None:
-            return
-        self.esp.require_writable()  # a closed cohort refuses before the editor opens
         day = self.selected_day()
-        week = svc.agent_week(self.esp.db, self.esp.config, cohort, self.agent_id, self.esp.now())
+        agent = get_agent(self.esp.db, self.agent_id)
 
         def saved(text: str) -> None:
             self.reload()
             self.app.notify(f"Note {'saved' if text.strip() else 'cleared'} · day {day}")
-            self.esp.refresh_header()
 
-        edit_note(
-            self.app, self.esp.db, cohort, self.agent_id, week.agent.name, day, saved, self.reload
-        )
+        edit_note(self, self.agent_id, agent.name if agent else self.agent_id, day, saved)
 
 
 def _troubleshoot_section(agent_id: str) -> AgentSection:

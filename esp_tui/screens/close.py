@@ -2,7 +2,7 @@
 
 No rule lives here: readiness comes from services/readiness, the sync from services/sync,
 the handoff from services/handoff. The sync runs in a thread worker and reports back with
-messages, so the UI never freezes.
+messages, so the UI never freezes. The conflicts and their choices: close_conflicts.py.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from esp_tui.messages import DataChanged
+from esp_tui.screens.close_conflicts import CloseConflicts
+from esp_tui.widgets.close_tables import CloseTable, ConflictTable
 from esp_tui.widgets.plain import cell, plain
 from esp_tui.widgets.status_header import StatusHeader
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from esp_tui.app import EspApp
     from esp_tui.domain.readiness import Gap, Readiness
     from esp_tui.sync.engine import SyncReport
-    from esp_tui.sync.plan import CellKey, Conflict, Resolution
+    from esp_tui.sync.plan import CellKey, Resolution
 
 _KIND_LABELS = {
     "attendance": "attendance",
@@ -36,49 +38,9 @@ _KIND_LABELS = {
     "draft_ticket": "draft ticket",
     "red_flag": "red flag",
 }
-_SEP = "\x1f"  # conflict row keys: tab, row key and header joined
 
 
-class CloseTable(DataTable):
-    """The Close screen's tables (gaps, conflicts): j/k move like the arrows."""
-
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="close_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="close_up"),
-    ]
-
-
-class ConflictTable(CloseTable):
-    """The conflicts: enter (or a click) opens the selected one in full."""
-
-    BINDINGS = [
-        Binding(
-            "enter", "select_cursor", "Conflict in full", id="close_conflict_detail", show=False
-        ),
-    ]
-
-
-def _cut(value: str) -> Text:
-    """A sheet value in a table cell: one line, an ellipsis where it is cut (enter shows it
-    whole), never markup."""
-    from esp_tui.domain.text import visible
-
-    return Text(visible(value), no_wrap=True, overflow="ellipsis", end="")
-
-
-def _brief(value: str, width: int = 24) -> str:
-    """A value on one line of a prompt: whitespace runs as one space, cut with an ellipsis."""
-    flat = " ".join(value.split())
-    return f"“{flat if len(flat) <= width else flat[: width - 1] + '…'}”"
-
-
-def _choice_cell(choice: str | None) -> Text:
-    if choice is None:
-        return Text("undecided", style="dim")
-    return Text(choice, style="bold yellow" if choice == "keep-local" else "bold green")
-
-
-class CloseScreen(Screen[None]):
+class CloseScreen(CloseConflicts):
     """`c` on the roster."""
 
     BINDINGS = [
@@ -93,7 +55,6 @@ class CloseScreen(Screen[None]):
         Binding("r", "refresh_gaps", "Recheck", id="close_recheck"),
     ]
     DEFAULT_CSS = """
-    CloseScreen #close-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
     CloseScreen #checklist { height: auto; padding: 0 1; }
     CloseScreen #gaps { height: 1fr; }
     CloseScreen #sync-status { height: auto; min-height: 1; padding: 0 1; }
@@ -127,19 +88,13 @@ class CloseScreen(Screen[None]):
         super().__init__()
         self.day = day
         self.readiness: Readiness | None = None
-        self.conflicts: list[Conflict] = []
-        self.resolutions: dict[CellKey, Resolution] = {}
         self.last_report: SyncReport | None = None
         self.syncing = False
         self._tl_asked = False
 
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield StatusHeader()
-        yield Static(id="close-title")
+        yield Static(id="close-title", classes="title-bar")
         yield Static(id="checklist")
         yield CloseTable(id="gaps", cursor_type="row", zebra_stripes=True)
         yield ProgressBar(id="sync-progress", total=100, show_eta=False)
@@ -182,7 +137,6 @@ class CloseScreen(Screen[None]):
         table.display = bool(result.gaps)
         if result.gaps:
             table.focus()
-        self.esp.refresh_header()
 
     def action_refresh_gaps(self) -> None:
         self.reload()
@@ -232,7 +186,7 @@ class CloseScreen(Screen[None]):
             return
         if self._ask_tl_name(lambda: self.action_sync(overwrite_ok)):
             return
-        if not overwrite_ok and self._ask_overwrite():
+        if not overwrite_ok and self._ask_overwrite(lambda: self.action_sync(overwrite_ok=True)):
             return
         from esp_tui.services.readiness import check_day
 
@@ -310,12 +264,15 @@ class CloseScreen(Screen[None]):
                 now=self.esp.clock,
                 dry_run=dry_run,
                 resolutions=resolutions,
-                progress=lambda f, label: self.post_message(self.SyncProgress(f, label)),
+                progress=self._progress,
             )
         except SyncFailed as err:
             self.post_message(self.SyncFailed(str(err), dry_run))
             return
         self.post_message(self.SyncDone(report))
+
+    def _progress(self, fraction: float, label: str) -> None:
+        self.post_message(self.SyncProgress(fraction, label))
 
     def on_close_screen_sync_progress(self, message: SyncProgress) -> None:
         self.query_one("#sync-progress", ProgressBar).update(progress=message.fraction * 100)
@@ -336,7 +293,7 @@ class CloseScreen(Screen[None]):
         )
         for warning in report.warnings:  # e.g. the backup after the sync failed
             self.app.notify(warning, title="Backup", severity="warning", timeout=10)
-        self.esp.refresh_header()
+        self.esp.post_message(DataChanged(origin=self))  # "synced HH:MM"; whatever it wrote
 
     def on_close_screen_sync_failed(self, message: SyncFailed) -> None:
         from esp_tui.screens.error_dialog import ErrorDialog
@@ -358,166 +315,6 @@ class CloseScreen(Screen[None]):
     def _finish(self) -> None:
         self.syncing = False
         self.query_one("#sync-progress", ProgressBar).remove_class("running")
-
-    def _status(self, text: str | Text) -> None:
-        """A str carries paths, sheet values and error texts: shown as plain text."""
-        status = self.query_one("#sync-status", Static)
-        status.update(plain(text) if isinstance(text, str) else text)
-
-    # -- conflicts -----------------------------------------------------------------------------
-    def _show_conflicts(self, conflicts: list[Conflict]) -> None:
-        """List the sync's conflicts, the cursor kept on the same conflict. A choice made
-        against a sheet value that has changed since is dropped (decide again); a choice still
-        waiting for its sync stays listed (a dry run plans it away)."""
-        from esp_tui.services.sync import still_valid
-
-        listed = {c.key for c in conflicts}
-        self.resolutions = still_valid(self.resolutions, conflicts)
-        pending = [c for c in self.conflicts if c.key in self.resolutions and c.key not in listed]
-        selected = self.selected_conflict()
-        self.conflicts = [*conflicts, *pending]
-        table = self.query_one("#conflicts", DataTable)
-        table.clear()
-        for c in self.conflicts:
-            res = self.resolutions.get(c.key)
-            table.add_row(
-                cell(c.tab), cell(c.row_key), cell(c.header), _cut(c.sheet), _cut(c.local),
-                _choice_cell(res.choice if res else None), key=_SEP.join(c.key),
-            )  # fmt: skip
-        keys = [c.key for c in self.conflicts]
-        if selected is not None and selected.key in keys:
-            table.move_cursor(row=keys.index(selected.key), animate=False)
-        table.set_class(bool(self.conflicts), "shown")
-        self._show_selected()
-        self.refresh_bindings()
-        if self.conflicts:
-            table.focus()
-
-    def selected_conflict(self) -> Conflict | None:
-        """The conflict under the conflict table's cursor: the one S / L / enter act on."""
-        table = self.query_one("#conflicts", DataTable)
-        if not self.conflicts or table.row_count == 0:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return next((c for c in self.conflicts if _SEP.join(c.key) == row_key.value), None)
-
-    def _show_selected(self) -> None:
-        """Under the table, in words: which conflict S / L will act on."""
-        hint = self.query_one("#conflict-hint", Static)
-        conflict = self.selected_conflict()
-        hint.display = conflict is not None
-        if conflict is None:
-            return
-        n = self.query_one("#conflicts", DataTable).cursor_row + 1
-        res = self.resolutions.get(conflict.key)
-        hint.update(
-            Text.assemble(
-                ("▶ S / L act on ", "bold"),
-                (f"conflict {n} of {len(self.conflicts)}", "bold"),
-                ": ", plain(conflict.row_key), " · ", plain(conflict.header), " (",
-                _choice_cell(res.choice if res else None),
-                ")   enter: in full · tab: gaps ⇄ conflicts",
-            )
-        )  # fmt: skip
-
-    @on(DataTable.RowHighlighted, "#conflicts")
-    def _conflict_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        self._show_selected()
-
-    @on(DataTable.RowSelected, "#conflicts")
-    def _conflict_chosen(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.open_conflict()
-
-    def open_conflict(self) -> None:
-        """The selected conflict in full, in a modal where S / L resolve it."""
-        from esp_tui.screens.conflict_detail import ConflictDetail, conflict_context
-
-        conflict = self.selected_conflict()
-        if conflict is None:
-            return
-        res = self.resolutions.get(conflict.key)
-        self.app.push_screen(
-            ConflictDetail(
-                conflict,
-                conflict_context(self.esp.db, conflict),
-                choice=res.choice if res else None,
-                zone=self.esp.zone,
-                resolve=self._set_choice,
-            )
-        )
-
-    def _resolve(self, choice: str) -> None:
-        """S / L: the conflict under the cursor at the moment of the key press, and only it."""
-        conflict = self.selected_conflict()
-        if conflict is None:
-            self.app.notify("No conflict to resolve (run d or s first)")
-            return
-        self._set_choice(conflict, choice)
-
-    def _set_choice(self, conflict: Conflict, choice: str) -> None:
-        """Record (or change) the choice for one conflict and show it in its row."""
-        from esp_tui.services.sync import keep
-
-        before = self.resolutions.get(conflict.key)
-        self.resolutions[conflict.key] = keep(choice, conflict.sheet)
-        table = self.query_one("#conflicts", DataTable)
-        key = _SEP.join(conflict.key)
-        if key in table.rows:
-            table.update_cell(key, "choice", _choice_cell(choice))
-        left = sum(1 for c in self.conflicts if c.key not in self.resolutions)
-        was = f" (was {before.choice})" if before and before.choice != choice else ""
-        self._status(
-            f"{choice}{was} for {conflict.row_key} · {conflict.header}; {left} left; s syncs"
-        )
-        self._show_selected()
-
-    def action_keep_sheet(self) -> None:
-        self._resolve("keep-sheet")
-
-    def action_keep_local(self) -> None:
-        self._resolve("keep-local")
-
-    def action_switch_table(self) -> None:
-        """tab: focus moves between the gaps and the conflicts."""
-        gaps = self.query_one("#gaps", DataTable)
-        conflicts = self.query_one("#conflicts", DataTable)
-        if self.focused is conflicts and gaps.display and gaps.row_count:
-            gaps.focus()
-        elif conflicts.has_class("shown"):
-            conflicts.focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "switch_table":  # only while there are conflicts to switch to
-            return self.query_one("#conflicts", DataTable).has_class("shown")
-        return True
-
-    def _ask_overwrite(self) -> bool:
-        """Before a sync that writes a resolved "keep ours" over a PM's edit: ask, listing the
-        cells. True when it asked (yes goes on with the sync, no syncs nothing)."""
-        from esp_tui.screens.prompts import Confirm
-        from esp_tui.services.sync import overwrites_pm_edits
-
-        ours = overwrites_pm_edits(self.conflicts, self.resolutions)
-        if not ours:
-            return False
-        n = len(ours)
-        lines = [f"Overwrite {n} cell{'s' if n != 1 else ''} a PM edited in the sheet with ours?"]
-        lines += [
-            f"• {c.row_key} · {c.header}: {_brief(c.sheet)} → {_brief(c.local)}" for c in ours[:6]
-        ]
-        if n > 6:
-            lines.append(f"… and {n - 6} more")
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.action_sync(overwrite_ok=True)
-            else:
-                self._status("nothing synced: the PM's values stay (S keeps the sheet's value)")
-
-        self.app.push_screen(Confirm("\n".join(lines), yes="Overwrite", no="Don't sync"), answer)
-        return True
 
     # -- handoff -------------------------------------------------------------------------------
     def action_handoff(self) -> None:
@@ -541,6 +338,6 @@ class CloseScreen(Screen[None]):
         self.dismiss(None)
 
 
-def open_close(app: EspApp, on_close: Callable[[], None] | None = None) -> None:
+def open_close(app: EspApp) -> None:
     """`c` on the roster."""
-    app.push_screen(CloseScreen(), (lambda _: on_close()) if on_close else None)
+    app.push_screen(CloseScreen())

@@ -16,9 +16,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from esp_tui.screens.base import EspModal
 from esp_tui.services.cohorts import CohortRow, cohort_rows
 from esp_tui.widgets.plain import cell, plain
 
@@ -54,7 +54,7 @@ def mark_text(row: CohortRow, viewing: int | None) -> Text:
     return Text(" · ".join(parts), style="bold" if row.id == viewing else "", no_wrap=True)
 
 
-class CohortPicker(ModalScreen[CohortPick | None]):
+class CohortPicker(EspModal[CohortPick | None]):
     BINDINGS = [
         Binding(
             "enter",
@@ -73,14 +73,8 @@ class CohortPicker(ModalScreen[CohortPick | None]):
         Binding("escape", "cancel", "Cancel", id="cohort_cancel"),
     ]
     DEFAULT_CSS = """
-    CohortPicker { align: center middle; }
-    CohortPicker > Vertical {
-        width: 90; max-width: 96%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    CohortPicker #cohorts-title { text-style: bold; padding-bottom: 1; }
+    CohortPicker > Vertical { width: 90; max-width: 96%; max-height: 90%; }
     CohortPicker CohortTable { height: auto; max-height: 20; }
-    CohortPicker .prompt-hint { color: $text-muted; }
     CohortPicker #cohorts-legend { margin-top: 1; }
     """
 
@@ -93,7 +87,10 @@ class CohortPicker(ModalScreen[CohortPick | None]):
         with Vertical():
             count = len(self.rows)
             yield Static(
-                plain(f"Cohorts · {count} in this database"), id="cohorts-title", markup=False
+                plain(f"Cohorts · {count} in this database"),
+                id="cohorts-title",
+                classes="prompt-title",
+                markup=False,
             )
             yield CohortTable(id="cohorts", cursor_type="row", zebra_stripes=True)
             yield Static(plain(LEGEND), id="cohorts-legend", classes="prompt-hint", markup=False)
@@ -147,9 +144,6 @@ class CohortPicker(ModalScreen[CohortPick | None]):
             self.dismiss(None)
             return
         self.dismiss(CohortPick(row.id, make_current=True))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 def open_cohort_picker(app: EspApp) -> None:

@@ -17,9 +17,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from esp_tui.screens.base import EspModal
 from esp_tui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _field(name: str, value: Text | str) -> Text:
     return Text.assemble((f"{name:<8}", "bold"), value if isinstance(value, Text) else plain(value))
 
 
-class ConflictDetail(ModalScreen[None]):
+class ConflictDetail(EspModal[None]):
     """One conflict in full; S / L resolve it, esc closes."""
 
     BINDINGS = [
@@ -90,18 +90,13 @@ class ConflictDetail(ModalScreen[None]):
         Binding("k", "scroll(-1)", "Scroll up", show=False, id="conflict_up"),
         Binding("escape", "close", "Close", id="conflict_close"),
     ]
+    DIALOG_CLASSES = "-warning"
     DEFAULT_CSS = """
-    ConflictDetail { align: center middle; }
-    ConflictDetail > Vertical {
-        width: 90%; max-width: 110; height: auto; max-height: 90%;
-        border: round $warning; background: $surface; padding: 0 1;
-    }
-    ConflictDetail #conflict-title { text-style: bold; padding-bottom: 1; }
+    ConflictDetail > Vertical { width: 90%; max-width: 110; max-height: 90%; }
     ConflictDetail #conflict-body { height: auto; max-height: 70vh; }
     ConflictDetail .conflict-label { margin-top: 1; }
     ConflictDetail .conflict-value { padding-left: 2; }
     ConflictDetail #conflict-choice { margin-top: 1; }
-    ConflictDetail .prompt-hint { color: $text-muted; }
     """
 
     def __init__(
@@ -126,6 +121,7 @@ class ConflictDetail(ModalScreen[None]):
             yield Static(
                 Text.assemble("Conflict · ", plain(c.tab), " · ", plain(c.header)),
                 id="conflict-title",
+                classes="prompt-title",
             )
             with VerticalScroll(id="conflict-body"):
                 yield Static(self._where(), id="conflict-where")

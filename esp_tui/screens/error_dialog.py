@@ -10,26 +10,23 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from esp_tui.screens.base import EspModal
 from esp_tui.widgets.plain import plain
 
 
-class ErrorDialog(ModalScreen[None]):
+class ErrorDialog(EspModal[None]):
     """`ErrorDialog("Sync failed", message)`; the app keeps running behind it."""
 
     BINDINGS = [
         Binding("enter,escape", "dismiss_dialog", "Close", id="error_close"),
     ]
+    DIALOG_CLASSES = "-error"
     DEFAULT_CSS = """
-    ErrorDialog { align: center middle; }
-    ErrorDialog > Vertical {
-        width: 80; max-width: 95%; height: auto; max-height: 80%;
-        border: round $error; background: $surface; padding: 0 1;
-    }
-    ErrorDialog .error-title { text-style: bold; color: $error; padding-bottom: 1; }
-    ErrorDialog .error-hint { color: $text-muted; padding-top: 1; }
+    ErrorDialog > Vertical { width: 80; max-width: 95%; max-height: 80%; }
+    ErrorDialog .prompt-title { color: $error; }
+    ErrorDialog .prompt-hint { padding-top: 1; }
     """
 
     def __init__(self, title: str, message: str) -> None:
@@ -39,9 +36,9 @@ class ErrorDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(plain(self.title_text), classes="error-title")
+            yield Static(plain(self.title_text), classes="prompt-title")
             yield Static(plain(self.message, multiline=True), id="error-message")
-            yield Static("enter or esc closes", classes="error-hint", markup=False)
+            yield Static("enter or esc closes", classes="prompt-hint", markup=False)
 
     def action_dismiss_dialog(self) -> None:
         self.dismiss(None)

@@ -10,10 +10,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from esp_tui.domain.progress import CAP_LEVELS, RED_FLAG_KINDS, RED_FLAG_LABELS
+from esp_tui.messages import DataChanged
+from esp_tui.screens.base import EspModal, EspScreen
 from esp_tui.widgets.plain import PlainInput, cell, plain
 from esp_tui.widgets.status_header import StatusHeader
 
@@ -43,17 +44,12 @@ def flag_line(flag: RedFlag, zone: tzinfo) -> Text:
     )
 
 
-class _FormModal(ModalScreen[Any]):
+class _FormModal(EspModal[Any]):
     """A choice + a text line, handed to `submit` (a ValueError stays in the modal as an error)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form_cancel")]
-    DEFAULT_CSS = """
-    _FormModal { align: center middle; }
-    _FormModal > Vertical {
-        width: 80; height: auto; border: round $primary; background: $surface; padding: 1 2;
-    }
-    _FormModal #form-error { color: $error; height: auto; }
-    """
+    DIALOG_CLASSES = "-roomy"
+    DEFAULT_CSS = "_FormModal > Vertical { width: 80; }"
 
     def __init__(
         self,
@@ -75,7 +71,7 @@ class _FormModal(ModalScreen[Any]):
             yield Static(self._title)
             yield Select(self._choices, value=self._initial, allow_blank=False, id="form-choice")
             yield PlainInput(placeholder=self._placeholder, id="form-text")
-            yield Static("", id="form-error")
+            yield Static("", id="form-error", classes="prompt-error")
             yield Static("[dim]enter saves · tab / shift+tab moves · esc cancels[/dim]")
 
     def on_mount(self) -> None:
@@ -89,9 +85,6 @@ class _FormModal(ModalScreen[Any]):
             self.query_one("#form-error", Static).update(plain(str(e)))
             return
         self.dismiss(result)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class RaiseFlagModal(_FormModal):
@@ -120,7 +113,7 @@ class CapModal(_FormModal):
         )
 
 
-def _agent_label(app: Any, agent_id: str) -> str:
+def _agent_label(app: EspApp, agent_id: str) -> str:
     from storage.agents import get_agent
 
     agent = get_agent(app.db, agent_id)
@@ -128,9 +121,10 @@ def _agent_label(app: Any, agent_id: str) -> str:
 
 
 def open_raise_flag(
-    app: Any, agent_id: str | None, on_done: Callable[[Any], None] | None = None
+    app: EspApp, agent_id: str | None, on_done: Callable[[Any], None] | None = None
 ) -> None:
-    """`r`: the raise-flag modal for an agent; the header count updates when it is saved."""
+    """`r`: the raise-flag modal for an agent; the header count updates when it is saved
+    (DataChanged)."""
     from esp_tui.services.flags import raise_flag
 
     if agent_id is None:
@@ -143,7 +137,7 @@ def open_raise_flag(
     def done(flag: RedFlag | None) -> None:
         if flag is not None:
             app.notify(f"red flag #{flag.id} raised: notify the PM from the flags list (F)")
-            app.refresh_header()
+            app.post_message(DataChanged([agent_id]))
         if on_done is not None:
             on_done(flag)
 
@@ -151,7 +145,7 @@ def open_raise_flag(
 
 
 def open_cap_modal(
-    app: Any, agent_id: str | None, on_done: Callable[[Any], None] | None = None
+    app: EspApp, agent_id: str | None, on_done: Callable[[Any], None] | None = None
 ) -> None:
     from esp_tui.services.flags import create_cap
 
@@ -165,6 +159,7 @@ def open_cap_modal(
     def done(cap: Cap | None) -> None:
         if cap is not None:
             app.notify(f"{cap.level} CAP recorded (#{cap.id})")
+            app.post_message(DataChanged([agent_id]))
         if on_done is not None:
             on_done(cap)
 
@@ -178,7 +173,7 @@ class FlagTable(DataTable):
     ]
 
 
-class FlagsScreen(Screen[None]):
+class FlagsScreen(EspScreen[None]):
     """Every red flag (newest first) with the PM message preview, and every CAP."""
 
     BINDINGS = [
@@ -192,10 +187,6 @@ class FlagsScreen(Screen[None]):
     FlagsScreen #message { height: auto; min-height: 3; padding: 0 1; border: round $primary; }
     FlagsScreen #caps { height: auto; max-height: 12; }
     """
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -303,8 +294,8 @@ class FlagsScreen(Screen[None]):
         self.app.copy_to_clipboard(message)
         when = _when(updated.pm_notified_at, self.esp.zone)
         self.notify(f"PM message copied to the clipboard; notified {when}")
-        self.esp.refresh_header()
         self.reload()
+        self.esp.post_message(DataChanged([flag.agent_id], origin=self))
 
     def action_resolve(self) -> None:
         from esp_tui.services.flags import resolve_flag
@@ -314,10 +305,10 @@ class FlagsScreen(Screen[None]):
             return
         resolve_flag(self.esp.db, flag.id, now=self.esp.now())
         self.notify(f"red flag #{flag.id} resolved")
-        self.esp.refresh_header()
         self.reload()
+        self.esp.post_message(DataChanged([flag.agent_id], origin=self))
 
 
-def open_flags(app: Any, on_close: Callable[[], None] | None = None) -> None:
+def open_flags(app: EspApp) -> None:
     """`F` on the roster."""
-    app.push_screen(FlagsScreen(), lambda _: on_close() if on_close else None)
+    app.push_screen(FlagsScreen())

@@ -7,19 +7,18 @@ from collections.abc import Mapping
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from esp_tui.screens.base import EspModal
 
-class HelpScreen(ModalScreen[None]):
+
+class HelpScreen(EspModal[None]):
     BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "Close", id="help_close"),
+        Binding("escape,question_mark,q", "cancel", "Close", id="help_close"),
     ]
+    DIALOG_CLASSES = "-tall"
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Vertical {
-        width: 90; max-height: 90%; border: round $primary; background: $surface; padding: 0 1;
-    }
+    HelpScreen > Vertical { width: 90; max-height: 90%; }
     HelpScreen DataTable { height: auto; max-height: 30; }
     """
 
@@ -36,9 +35,6 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(*row)
             yield table
             yield Static("[dim]ctrl+p opens the command palette · esc closes this[/dim]")
-
-    def action_dismiss(self) -> None:  # type: ignore[override]
-        self.dismiss(None)
 
 
 def binding_rows(active: Mapping[str, ActiveBinding]) -> list[tuple[str, str, str, str]]:

@@ -3,16 +3,15 @@ ticked off from the keyboard, with a running timer against config.intro.target_m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from esp_tui.run_state import IntroState
+from esp_tui.screens.base import EspScreen
 from esp_tui.widgets.plain import cell
 from esp_tui.widgets.status_header import StatusHeader
 
@@ -20,22 +19,10 @@ if TYPE_CHECKING:
     from esp_tui.app import EspApp
 
 
-@dataclass
-class IntroState:
-    """Kept on the app for the session, so leaving and reopening the intro keeps the clock."""
-
-    started_at: datetime | None = None
-    ticked: set[int] = field(default_factory=set)
-
-
-def intro_state(app: Any) -> IntroState:
-    """The intro of the cohort on screen: each cohort keeps its own clock and ticks, so viewing
-    a past cohort and coming back leaves this week's intro as it was."""
-    states: dict[int | None, IntroState] | None = getattr(app, "_esp_intro_states", None)
-    if states is None:
-        states = app._esp_intro_states = {}
-    cohort = getattr(app, "cohort", None)
-    return states.setdefault(getattr(cohort, "id", None), IntroState())
+def intro_state(app: EspApp) -> IntroState:
+    """The intro of the cohort on screen (kept in `app.run_state`: each cohort its own clock
+    and ticks, so viewing a past cohort and coming back leaves this week's intro as it was)."""
+    return app.run_state.intro(app.cohort.id if app.cohort else None)
 
 
 def timer_text(elapsed_s: float, target_min: int, done: int, total: int) -> Text:
@@ -59,7 +46,7 @@ class IntroTable(DataTable):
     ]
 
 
-class IntroScreen(Screen[None]):
+class IntroScreen(EspScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="intro_back"),
         Binding("space", "tick", "Tick", id="intro_tick"),
@@ -73,10 +60,6 @@ class IntroScreen(Screen[None]):
     IntroScreen IntroTable { height: 1fr; }
     """
 
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         yield StatusHeader()
         yield Static(
@@ -88,7 +71,7 @@ class IntroScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        state = intro_state(self.app)
+        state = intro_state(self.esp)
         if state.started_at is None:
             state.started_at = self.esp.now()
         table = self.query_one(IntroTable)
@@ -103,11 +86,11 @@ class IntroScreen(Screen[None]):
         self.set_interval(1.0, self.tick_timer)
 
     def _tick(self, i: int) -> Text:
-        ticked = i in intro_state(self.app).ticked
+        ticked = i in intro_state(self.esp).ticked
         return Text("✓" if ticked else "☐", style="bold green" if ticked else "")
 
     def tick_timer(self) -> None:
-        state = intro_state(self.app)
+        state = intro_state(self.esp)
         assert state.started_at is not None
         elapsed = (self.esp.now() - state.started_at).total_seconds()
         total = len(self.esp.config.intro.resources)
@@ -123,7 +106,7 @@ class IntroScreen(Screen[None]):
         i = self._current()
         if i is None:
             return
-        ticked = intro_state(self.app).ticked
+        ticked = intro_state(self.esp).ticked
         ticked.symmetric_difference_update({i})
         self.query_one(IntroTable).update_cell(str(i), "tick", self._tick(i))
         self.tick_timer()
@@ -151,13 +134,13 @@ class IntroScreen(Screen[None]):
             self.notify(f"copied {url}")
 
     def action_restart(self) -> None:
-        intro_state(self.app).started_at = self.esp.now()
+        intro_state(self.esp).started_at = self.esp.now()
         self.tick_timer()
 
     def action_back(self) -> None:
         self.dismiss(None)
 
 
-def open_intro(app: Any) -> None:
+def open_intro(app: EspApp) -> None:
     """`D` on the roster."""
     app.push_screen(IntroScreen())

@@ -5,37 +5,28 @@ Dismisses with the `Action` written (the roster pushes it on its undo stack), or
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
+from esp_tui.screens.base import EspModal
 from esp_tui.services import attendance as svc
 from esp_tui.services import meet_import as meet
 from esp_tui.widgets.plain import cell, plain
 
-if TYPE_CHECKING:
-    from esp_tui.app import EspApp
 
-
-class MeetImportScreen(ModalScreen[svc.Action | None]):
+class MeetImportScreen(EspModal[svc.Action | None]):
     BINDINGS = [
-        Binding("space", "toggle", "Toggle", id="meet_toggle"),
+        Binding("space", "toggle_row", "Toggle", id="meet_toggle"),
         Binding("a", "toggle_all", "All/none", id="meet_toggle_all"),
         Binding("o", "toggle_out", "Out stamps", id="meet_toggle_out"),
         Binding("enter", "accept", "Accept", id="meet_accept", priority=True),
         Binding("escape", "cancel", "Cancel", id="meet_cancel"),
     ]
     DEFAULT_CSS = """
-    MeetImportScreen { align: center middle; }
-    MeetImportScreen > Vertical {
-        width: 100; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
+    MeetImportScreen > Vertical { width: 100; max-height: 90%; }
     MeetImportScreen #proposals { height: auto; max-height: 30; }
     MeetImportScreen #unmatched { height: auto; max-height: 8; color: $warning; }
     MeetImportScreen #summary { height: auto; }
@@ -48,10 +39,6 @@ class MeetImportScreen(ModalScreen[svc.Action | None]):
         self.chosen: set[str] = set()
         self.include_out = False
         self._stamped: set[str] = set()
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -122,7 +109,7 @@ class MeetImportScreen(ModalScreen[svc.Action | None]):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate)[0].value
 
-    def action_toggle(self) -> None:
+    def action_toggle_row(self) -> None:
         agent_id = self._selected()
         if agent_id is None:
             return
@@ -154,6 +141,3 @@ class MeetImportScreen(ModalScreen[svc.Action | None]):
             include_out=self.include_out, restamp=self.chosen & self._stamped,
         )  # fmt: skip
         self.dismiss(action)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

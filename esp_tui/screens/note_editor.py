@@ -1,33 +1,39 @@
-"""The one note editor (roster `n`, agent screen `n`): opens with the note as the database holds
-it now, and never overwrites a note that changed meanwhile (another esp-tui, the CLI): the TL's
-text is kept and the newer note shown; saving again then replaces it knowingly."""
+"""The one note editor (roster `n`, agent screen `n`; any other place that edits a note calls it):
+opens with the note as the database holds it now, and never overwrites a note that changed
+meanwhile (another esp-tui, the CLI): the TL's text is kept and the newer note shown; saving
+again then replaces it knowingly.
+
+A save, and a newer note found, are announced as `DataChanged` for the agent: the header and
+every other screen showing the agent follow; the screen that opened the editor repaints in
+`on_saved` (a newer note reaches it by the message too)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from sqlite_utils import Database
-from textual.app import App
-
-from esp_tui.domain.models import Cohort
+from esp_tui.messages import DataChanged
+from esp_tui.screens.base import EspScreen
 from esp_tui.services import attendance as svc
 
 
 def edit_note(
-    app: App[None],
-    db: Database,
-    cohort: Cohort,
+    screen: EspScreen[Any],
     agent_id: str,
     name: str,
     day: int,
     on_saved: Callable[[str], None],
-    on_changed: Callable[[], None] = lambda: None,
 ) -> None:
-    """Open the editor; `on_saved(text)` after a save, `on_changed()` when a newer note was
-    found (refresh what the screen shows)."""
+    """Open the editor over `screen` for the agent's note of `day`; `on_saved(text)` after a
+    save. A closed cohort refuses before the editor opens (CohortClosed, shown as a toast)."""
     from esp_tui.screens.prompts import TextPrompt
 
-    opened = svc.current_note(db, agent_id, day)
+    app = screen.esp
+    cohort = app.cohort
+    if cohort is None:
+        return
+    app.require_writable()
+    opened = svc.current_note(app.db, agent_id, day)
 
     def ask(value: str, newer: str | None) -> None:
         title = f"Note · {name} · day {day}"
@@ -48,13 +54,14 @@ def edit_note(
         if text is None:
             return
         try:
-            svc.set_note(db, cohort, agent_id, day, text, expected=opened)
+            svc.set_note(app.db, cohort, agent_id, day, text, expected=opened)
         except svc.NoteChanged as e:
             opened = e.current  # saving again now means: replace the newer note
-            on_changed()
+            app.post_message(DataChanged([agent_id]))  # every screen showing it, this one too
             app.notify(str(e), severity="warning", timeout=8)
             ask(text, e.current)
             return
         on_saved(text)
+        app.post_message(DataChanged([agent_id], origin=screen))
 
     ask(opened or "", None)

@@ -3,16 +3,17 @@ each agent's bar against the day's expected line."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from esp_tui.domain.text import visible
+from esp_tui.messages import DataChanged
+from esp_tui.screens.base import EspScreen
 from esp_tui.widgets.plain import plain
 from esp_tui.widgets.status_header import StatusHeader
 
@@ -97,7 +98,7 @@ class ProgressGrid(DataTable):
     ]
 
 
-class ProgressScreen(Screen[None]):
+class ProgressScreen(EspScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="progress_back"),
         Binding("p", "open_tasks", "Agent's tasks", id="progress_open_tasks"),
@@ -114,10 +115,7 @@ class ProgressScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.data: CohortProgress | None = None
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
+        self._stale = False  # written meanwhile (the agent's tasks, opened from here)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -131,8 +129,15 @@ class ProgressScreen(Screen[None]):
         self.reload()
         self.query_one(ProgressGrid).focus()
 
+    def data_changed(self, change: DataChanged) -> None:
+        if self.app.screen is self:
+            self.reload()
+        else:
+            self._stale = True
+
     def on_screen_resume(self) -> None:
-        if self.data is not None:
+        if self._stale:
+            self._stale = False
             self.reload()
 
     def reload(self) -> None:
@@ -228,12 +233,12 @@ class ProgressScreen(Screen[None]):
         from esp_tui.screens.tasks import open_tasks
 
         found = self.current()
-        open_tasks(self.app, found[0].agent.agent_id if found else None)
+        open_tasks(self.esp, found[0].agent.agent_id if found else None)
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         self.action_open_tasks()
 
 
-def open_progress(app: Any, on_close: Callable[[], None] | None = None) -> None:
+def open_progress(app: EspApp) -> None:
     """`P` on the roster."""
-    app.push_screen(ProgressScreen(), lambda _: on_close() if on_close else None)
+    app.push_screen(ProgressScreen())

@@ -1,6 +1,7 @@
 """Small generic modal prompts: pick one of a list, type a line of text, confirm.
 
-Each is a `ModalScreen` whose result is the answer, or None / False when the TL presses escape:
+Each is an `EspModal` whose result is the answer, or None / False when the TL presses escape.
+`Confirm` is the one yes/no question of the app:
 
     self.app.push_screen(PickOne("Absence kind", [("ncns", "no call, no show"), ...]), on_pick)
     self.app.push_screen(TextPrompt("Time (HH:MM)", validate=check_time), on_text)
@@ -16,10 +17,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from esp_tui.screens.base import EspModal
 from esp_tui.widgets.pick_list import PickList
 from esp_tui.widgets.plain import PlainInput, plain
 
@@ -28,23 +29,15 @@ T = TypeVar("T")
 # Validation: return None when the text is fine, else a one-line message shown under the input.
 Validator = Callable[[str], str | None]
 
-_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 64; height: auto; max-height: 80%;
-    border: round $primary; background: $surface; padding: 0 1;
-}}
-{name} .prompt-title {{ text-style: bold; padding-bottom: 1; }}
-{name} .prompt-hint {{ color: $text-muted; }}
-{name} .prompt-error {{ color: $error; }}
-"""
+# The box: the shared dialog style (app.tcss), 64 wide.
+_BOX = "{name} > Vertical {{ width: 64; max-height: 80%; }}"
 
 
-class PickOne(ModalScreen[T | None], Generic[T]):
+class PickOne(EspModal[T | None], Generic[T]):
     """Choose one value; enter picks the highlighted one, 1-9 pick directly, escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
-    DEFAULT_CSS = _CSS.format(name="PickOne") + "PickOne OptionList { height: auto; }"
+    DEFAULT_CSS = _BOX.format(name="PickOne") + "PickOne OptionList { height: auto; }"
 
     def __init__(
         self,
@@ -92,15 +85,12 @@ class PickOne(ModalScreen[T | None], Generic[T]):
                 event.stop()
                 self.dismiss(self._choices[n - 1][0])
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class TextPrompt(ModalScreen[str | None]):
+class TextPrompt(EspModal[str | None]):
     """Type one line; enter submits once `validate` accepts it, escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
-    DEFAULT_CSS = _CSS.format(name="TextPrompt")
+    DEFAULT_CSS = _BOX.format(name="TextPrompt")
 
     def __init__(
         self,
@@ -144,18 +134,16 @@ class TextPrompt(ModalScreen[str | None]):
         event.stop()
         self.query_one(".prompt-error", Static).update("")
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class Confirm(ModalScreen[bool]):
-    """Yes or no: y / enter confirm, n / escape decline."""
+class Confirm(EspModal[bool]):
+    """Yes or no: y / enter confirm (enter presses the focused button: Yes unless tab moved to
+    No), n / escape decline."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm_no"),
     ]
-    DEFAULT_CSS = _CSS.format(name="Confirm") + "Confirm Horizontal { height: auto; }"
+    DEFAULT_CSS = _BOX.format(name="Confirm") + "Confirm Horizontal { height: auto; }"
 
     def __init__(self, message: str, *, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()

@@ -8,12 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from esp_tui.domain.rooms import MAIN_MEET, PURPOSE_LABELS, ROOM_PURPOSES, Room, short_duration
-from esp_tui.screens.ticket_form import ConfirmScreen
+from esp_tui.messages import DataChanged
+from esp_tui.screens.base import EspModal, EspScreen
+from esp_tui.screens.prompts import Confirm
 from esp_tui.services import rooms as svc
 from esp_tui.widgets.pick_list import PickList
 from esp_tui.widgets.plain import PlainInput, cell, plain, plain_lines
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 NEW_ROOM = "__new__"
 
 
-class NewRoomScreen(ModalScreen[Room | None]):
+class NewRoomScreen(EspModal[Room | None]):
     """Open a side room: purpose, name (optional), Meet link, certifier (call certs).
     enter in any box or ctrl+s opens it."""
 
@@ -37,14 +38,10 @@ class NewRoomScreen(ModalScreen[Room | None]):
         Binding("escape", "cancel", "Cancel", id="room_cancel"),
     ]
     DEFAULT_CSS = """
-    NewRoomScreen { align: center middle; }
-    NewRoomScreen > Vertical {
-        width: 72; height: auto; border: round $primary; background: $surface; padding: 0 1;
-    }
+    NewRoomScreen > Vertical { width: 72; }
     NewRoomScreen Horizontal { height: auto; margin-bottom: 1; }
     NewRoomScreen Label { width: 14; }
     NewRoomScreen Input, NewRoomScreen Select { width: 1fr; }
-    NewRoomScreen #room-error { color: $error; height: auto; }
     """
 
     def __init__(self, purpose: str = "assist") -> None:
@@ -71,7 +68,7 @@ class NewRoomScreen(ModalScreen[Room | None]):
                 with Horizontal():
                     yield Label(label)
                     yield PlainInput(placeholder=hint, id=f"room-{key}", compact=True)
-            yield Static("", id="room-error")
+            yield Static("", id="room-error", classes="prompt-error")
 
     def on_mount(self) -> None:
         self.query_one("#room-link", Input).focus()
@@ -80,7 +77,7 @@ class NewRoomScreen(ModalScreen[Room | None]):
         self.action_create()
 
     def action_create(self) -> None:
-        esp: EspApp = self.app  # type: ignore[assignment]
+        esp = self.esp
         try:
             room = svc.create_room(
                 esp.db,
@@ -95,30 +92,20 @@ class NewRoomScreen(ModalScreen[Room | None]):
             return
         self.dismiss(room)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class MoveAgentScreen(ModalScreen[str | None]):
+class MoveAgentScreen(EspModal[str | None]):
     """Where an agent goes: the main Meet, an open room, or a new side room.
     Dismisses with the new place's name (None when cancelled)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="move_cancel")]
     DEFAULT_CSS = """
-    MoveAgentScreen { align: center middle; }
-    MoveAgentScreen > Vertical {
-        width: 60; height: auto; border: round $primary; background: $surface; padding: 0 1;
-    }
+    MoveAgentScreen > Vertical { width: 60; }
     MoveAgentScreen OptionList { height: auto; max-height: 16; }
     """
 
     def __init__(self, agent_id: str) -> None:
         super().__init__()
         self.agent_id = agent_id
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         agent = get_agent(self.esp.db, self.agent_id)
@@ -155,11 +142,8 @@ class MoveAgentScreen(ModalScreen[str | None]):
             return
         self.dismiss(svc.where_label(self.esp.db, self.agent_id))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class RoomsScreen(Screen[None]):
+class RoomsScreen(EspScreen[None]):
     BINDINGS = [
         Binding("n", "new", "New room", id="rooms_new"),
         Binding("c", "close_room", "Close room", id="rooms_close"),
@@ -178,10 +162,6 @@ class RoomsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.show_closed = False
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
@@ -262,6 +242,7 @@ class RoomsScreen(Screen[None]):
             if room is not None:
                 self.notify(f"{room.name} opened.")
                 self.reload(select=room.id)
+                self.esp.post_message(DataChanged((), origin=self))
 
         self.app.push_screen(NewRoomScreen(), opened)
 
@@ -281,10 +262,10 @@ class RoomsScreen(Screen[None]):
             back = svc.close_room(self.esp.db, room_id, now=self.esp.now())
             self.notify(f"{room.name} closed; {len(back)} back in the {MAIN_MEET}.")
             self.reload()
+            self.esp.post_message(DataChanged(back, origin=self))  # their Where column
 
         self.app.push_screen(
-            ConfirmScreen(f"Close {room.name}? {n} agent(s) go back to the {MAIN_MEET}."),
-            answered,
+            Confirm(f"Close {room.name}? {n} agent(s) go back to the {MAIN_MEET}."), answered
         )
 
     def action_copy_link(self) -> None:
@@ -306,12 +287,6 @@ class RoomsScreen(Screen[None]):
         self.dismiss(None)
 
 
-def _reload(screen: Screen) -> None:
-    reload = getattr(screen, "reload", None)
-    if callable(reload):
-        reload()  # the roster's Where column
-
-
 def moved_text(db: Database, agent_id: str, where: str) -> str:
     """The toast after a move, by the agent's name like every other toast."""
     agent = get_agent(db, agent_id)
@@ -321,20 +296,21 @@ def moved_text(db: Database, agent_id: str, where: str) -> str:
     return f"{name} is now in {where}"
 
 
-def move_agent_dialog(screen: Screen, agent_id: str | None) -> None:
-    """`m` on the roster: move the agent under the cursor to a room or back to the main Meet."""
+def move_agent_dialog(app: EspApp, agent_id: str | None) -> None:
+    """`m` on the roster: move the agent under the cursor to a room or back to the main Meet
+    (the roster repaints the agent's Where column on the DataChanged)."""
     if agent_id is None:
-        screen.notify("No agent selected.", severity="warning")
+        app.notify("No agent selected.", severity="warning")
         return
 
     def moved(where: str | None) -> None:
         if where is not None:
-            screen.notify(moved_text(screen.app.db, agent_id, where))  # type: ignore[attr-defined]
-            _reload(screen)
+            app.notify(moved_text(app.db, agent_id, where))
+            app.post_message(DataChanged([agent_id]))
 
-    screen.app.push_screen(MoveAgentScreen(agent_id), moved)
+    app.push_screen(MoveAgentScreen(agent_id), moved)
 
 
-def open_rooms(screen: Screen) -> None:
-    """`R` on the roster: the Rooms screen (closing a room changes the Where column)."""
-    screen.app.push_screen(RoomsScreen(), lambda _: _reload(screen))
+def open_rooms(app: EspApp) -> None:
+    """`R` on the roster: the Rooms screen."""
+    app.push_screen(RoomsScreen())

@@ -11,10 +11,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from esp_tui.messages import DataChanged
 from esp_tui.screens.agent import AgentSection
+from esp_tui.screens.base import EspModal, EspScreen
 from esp_tui.widgets.plain import PlainInput, cell, plain, plain_lines
 from esp_tui.widgets.status_header import StatusHeader
 
@@ -68,18 +69,13 @@ def _date(at: datetime, zone: tzinfo) -> str:
     return at.astimezone(zone).strftime("%a %d %b")
 
 
-class ScoreModal(ModalScreen[Any]):
+class ScoreModal(EspModal[Any]):
     """Ask for a score and hand it to `submit`, which records it (a ValueError is shown here and
     the modal stays open); dismisses with whatever `submit` returned, or None on escape."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="score_cancel")]
-    DEFAULT_CSS = """
-    ScoreModal { align: center middle; }
-    ScoreModal > Vertical {
-        width: 70; height: auto; border: round $primary; background: $surface; padding: 1 2;
-    }
-    ScoreModal #score-error { color: $error; height: auto; }
-    """
+    DIALOG_CLASSES = "-roomy"
+    DEFAULT_CSS = "ScoreModal > Vertical { width: 70; }"
 
     def __init__(self, title: Text, submit: Callable[[float], Any]) -> None:
         super().__init__()
@@ -90,7 +86,7 @@ class ScoreModal(ModalScreen[Any]):
         with Vertical():
             yield Static(self._title)
             yield PlainInput(placeholder="score 0-100, e.g. 78", type="number", id="score")
-            yield Static("", id="score-error")
+            yield Static("", id="score-error", classes="prompt-error")
             yield Static("[dim]enter records the attempt · esc cancels[/dim]")
 
     def on_mount(self) -> None:
@@ -110,9 +106,6 @@ class ScoreModal(ModalScreen[Any]):
             return
         self.dismiss(result)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 class TaskTable(DataTable):
     BINDINGS = [
@@ -121,7 +114,7 @@ class TaskTable(DataTable):
     ]
 
 
-class TaskListScreen(Screen[None]):
+class TaskListScreen(EspScreen[None]):
     """One agent's tasks against the Agent Timeframe Expectations."""
 
     BINDINGS = [
@@ -155,10 +148,6 @@ class TaskListScreen(Screen[None]):
         self.agent_id = agent_id
         self.view: AgentTasks | None = None
         self.last_outcome: AttemptOutcome | None = None
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -269,7 +258,7 @@ class TaskListScreen(Screen[None]):
             return
         self.last_outcome = None
         cycle_status(self.esp.db, self.esp.config, self.agent_id, row.task.key, now=self.esp.now())
-        self.reload()
+        self._written()
 
     def action_attempt(self) -> None:
         from esp_tui.services.progress import record_attempt
@@ -309,7 +298,7 @@ class TaskListScreen(Screen[None]):
         if outcome is None:
             return
         self.last_outcome = outcome
-        self.reload()
+        self._written()
 
     def action_guide_act(self) -> None:
         from esp_tui.services.progress import act_on_guide
@@ -329,29 +318,34 @@ class TaskListScreen(Screen[None]):
             self.notify(f"{made.level} CAP recorded (#{made.id})")
         elif made is not None:
             self.notify(f"red flag #{made.id} raised: notify the PM from the flags list (F)")
-        self.esp.refresh_header()
-        self.reload()
+        self._written()
 
     def action_add_cap(self) -> None:
         from esp_tui.screens.flags import open_cap_modal
 
-        open_cap_modal(self.app, self.agent_id, self._changed)
+        open_cap_modal(self.esp, self.agent_id, self._changed)
 
     def action_raise_flag(self) -> None:
         from esp_tui.screens.flags import open_raise_flag
 
-        open_raise_flag(self.app, self.agent_id, self._changed)
+        open_raise_flag(self.esp, self.agent_id, self._changed)
 
     def _changed(self, _: object) -> None:
+        self.reload()  # the modal's opener announced the write (DataChanged)
+
+    def _written(self) -> None:
+        """After this screen wrote: show it, and tell the others (the roster's Progress
+        column, the header)."""
         self.reload()
+        self.esp.post_message(DataChanged([self.agent_id], origin=self))
 
 
-def open_tasks(app: Any, agent_id: str | None, on_close: Callable[[], None] | None = None) -> None:
-    """`p` on the roster: the agent's task list (`on_close` runs when it is closed)."""
+def open_tasks(app: EspApp, agent_id: str | None) -> None:
+    """`p` on the roster and on the Progress screen: the agent's task list."""
     if agent_id is None:
         app.notify("no agent selected")
         return
-    app.push_screen(TaskListScreen(agent_id), lambda _: on_close() if on_close else None)
+    app.push_screen(TaskListScreen(agent_id))
 
 
 class ProgressSection(AgentSection):

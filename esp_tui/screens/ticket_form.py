@@ -6,60 +6,32 @@ valid form submits; each failing field shows its message), esc goes back (asks i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from esp_tui.domain.forms import FORMS, FieldSpec, display_label, form_fields
 from esp_tui.domain.tickets import Ticket
+from esp_tui.messages import DataChanged
+from esp_tui.screens.base import EspScreen
+from esp_tui.screens.prompts import Confirm
 from esp_tui.services import tickets as svc
 from esp_tui.widgets.plain import PlainInput, PlainTextArea, plain, plain_lines
 from esp_tui.widgets.status_header import StatusHeader
 from storage.agents import get_agent
 
-if TYPE_CHECKING:
-    from esp_tui.app import EspApp
-
 AGENT = "agent_id"
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question: y or enter = yes, n or esc = no."""
-
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
-    ]
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical {
-        width: 64; height: auto; border: round $warning; background: $surface; padding: 1 2;
-    }
-    """
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self._question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(plain(self._question, multiline=True), id="question")
-            yield Static("[b]y[/b] yes   [b]n[/b] no", classes="dim")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 def _field_id(key: str) -> str:
     return f"f-{key}"
 
 
-class TicketFormScreen(Screen[None]):
+class TicketFormScreen(EspScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save draft", id="ticket_save"),
         Binding("ctrl+t", "submit", "Submit", id="ticket_submit"),
@@ -90,10 +62,6 @@ class TicketFormScreen(Screen[None]):
         # opened-by-mistake form does not sit as a draft that blocks the close of the day.
         self._new = new
         self._ever_saved = False
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     # -- building ---------------------------------------------------------------------------
     def _specs(self) -> list[FieldSpec]:
@@ -222,7 +190,7 @@ class TicketFormScreen(Screen[None]):
         self._ever_saved = True
         self.show_errors(svc.field_errors(self.esp.config, ticket.form, values, partial=True))
         self._refresh_title()
-        self.esp.refresh_header()
+        self.esp.post_message(DataChanged((), origin=self))
         return True
 
     def action_save(self) -> None:
@@ -249,7 +217,7 @@ class TicketFormScreen(Screen[None]):
         except svc.TicketError as e:
             self.notify(str(e), severity="error")
             return
-        self.esp.refresh_header()
+        self.esp.post_message(DataChanged((), origin=self))
         # Say what the submit decided (the call-cert result, the guide's next step) at once.
         decided = [f" {k}: {v}" + ("" if v.endswith(".") else ".") for k, v in _computed(ticket)]
         self.notify(f"{display_label(ticket.form)} submitted.{''.join(decided)}", timeout=8)
@@ -257,7 +225,7 @@ class TicketFormScreen(Screen[None]):
 
     def _discard_new(self) -> None:
         svc.delete_draft(self.esp.db, self.ticket_id)
-        self.esp.refresh_header()
+        self.esp.post_message(DataChanged((), origin=self))
         self.notify("New ticket discarded (nothing was saved).")
 
     def action_back(self) -> None:
@@ -279,7 +247,7 @@ class TicketFormScreen(Screen[None]):
             if unsaved_new
             else "Leave without saving? The draft keeps what was last saved."
         )
-        self.app.push_screen(ConfirmScreen(question), answered)
+        self.app.push_screen(Confirm(question), answered)
 
 
 def _computed(ticket: Ticket) -> list[tuple[str, str]]:

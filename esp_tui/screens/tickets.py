@@ -8,14 +8,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from esp_tui.domain.forms import FORMS, display_label, ticket_gist
 from esp_tui.domain.tickets import TICKET_STATUSES, Ticket
+from esp_tui.messages import DataChanged
 from esp_tui.screens.agent import AgentSection
-from esp_tui.screens.ticket_form import ConfirmScreen, TicketFormScreen
+from esp_tui.screens.base import EspModal, EspScreen
+from esp_tui.screens.prompts import Confirm
+from esp_tui.screens.ticket_form import TicketFormScreen
 from esp_tui.services import tickets as svc
 from esp_tui.widgets.pick_list import PickList
 from esp_tui.widgets.plain import PlainInput, cell, plain
@@ -26,18 +28,14 @@ if TYPE_CHECKING:
     from esp_tui.app import EspApp
 
 
-class NewTicketScreen(ModalScreen[str | None]):
+class NewTicketScreen(EspModal[str | None]):
     """Pick a form (enter) for the agent in the box: creates the draft (services.tickets.
     new_ticket) and dismisses with its id; a refused agent is shown here and the modal stays."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="new_ticket_cancel")]
     DEFAULT_CSS = """
-    NewTicketScreen { align: center middle; }
-    NewTicketScreen > Vertical {
-        width: 60; height: auto; border: round $primary; background: $surface; padding: 0 1;
-    }
+    NewTicketScreen > Vertical { width: 60; }
     NewTicketScreen OptionList { height: auto; }
-    NewTicketScreen #new-error { color: $error; height: auto; }
     """
 
     def __init__(self, agent_id: str) -> None:
@@ -49,7 +47,7 @@ class NewTicketScreen(ModalScreen[str | None]):
             yield Static("[b]New ticket[/b] — pick the form, enter creates a draft")
             yield PlainInput(self._agent_id, placeholder="agent id", id="new-agent", compact=True)
             yield PickList(*(Option(s.label, id=n) for n, s in FORMS.items()), id="new-forms")
-            yield Static("", id="new-error")
+            yield Static("", id="new-error", classes="prompt-error")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -58,7 +56,7 @@ class NewTicketScreen(ModalScreen[str | None]):
         self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        esp: EspApp = self.app  # type: ignore[assignment]
+        esp = self.esp
         agent = self.query_one("#new-agent", Input).value
         try:
             ticket = svc.new_ticket(
@@ -75,11 +73,8 @@ class NewTicketScreen(ModalScreen[str | None]):
             return
         self.dismiss(ticket.id)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class TicketsScreen(Screen[None]):
+class TicketsScreen(EspScreen[None]):
     BINDINGS = [
         Binding("n", "new", "New", id="tickets_new"),
         Binding("enter", "edit", "Edit", id="tickets_edit"),
@@ -103,10 +98,6 @@ class TicketsScreen(Screen[None]):
         self.status_filter: str | None = None
         self.form_filter: str | None = None
         self.agent_filter: str | None = None
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
@@ -211,7 +202,7 @@ class TicketsScreen(Screen[None]):
         def picked(ticket_id: str | None) -> None:
             if ticket_id is None:
                 return
-            self.esp.refresh_header()
+            self.esp.post_message(DataChanged((), origin=self))
             self.reload(select=ticket_id)
             self._edit(ticket_id, new=True)
 
@@ -245,7 +236,7 @@ class TicketsScreen(Screen[None]):
         except svc.TicketError as e:
             self.notify(str(e), severity="warning")
             return
-        self.esp.refresh_header()
+        self.esp.post_message(DataChanged((), origin=self))
         self.notify(f"{display_label(t.form)} submitted.")
         self.reload()
 
@@ -266,25 +257,21 @@ class TicketsScreen(Screen[None]):
             except svc.TicketError as e:
                 self.notify(str(e), severity="error")
                 return
-            self.esp.refresh_header()
+            self.esp.post_message(DataChanged((), origin=self))
             self.notify("Draft deleted.")
             self.reload()
 
         self.app.push_screen(
-            ConfirmScreen(f"Delete this {display_label(t.form)} draft ({tid[:8]})?"), answered
+            Confirm(f"Delete this {display_label(t.form)} draft ({tid[:8]})?"), answered
         )
 
     def action_back(self) -> None:
         self.dismiss(None)
 
 
-def open_tickets(screen: Screen, agent_id: str | None) -> None:
+def open_tickets(app: EspApp, agent_id: str | None) -> None:
     """`T` on the roster: the Tickets screen; new tickets are for the agent under the cursor."""
-
-    def back(_: None) -> None:
-        screen.app.refresh_header()  # type: ignore[attr-defined]
-
-    screen.app.push_screen(TicketsScreen(agent_id), back)
+    app.push_screen(TicketsScreen(agent_id))
 
 
 class TicketsSection(AgentSection):

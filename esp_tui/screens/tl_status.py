@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from esp_tui.domain.rooms import TlStatus, chat_message
+from esp_tui.messages import DataChanged
+from esp_tui.screens.base import EspModal
 from esp_tui.services import rooms as rooms_svc
 from esp_tui.services import tl_status as svc
 from esp_tui.widgets.pick_list import PickList
@@ -28,22 +29,17 @@ if TYPE_CHECKING:
 # Option ids: "available", "break", "room:<id>", "agent:<id>".
 
 
-class TlStatusScreen(ModalScreen[TlStatus | None]):
+class TlStatusScreen(EspModal[TlStatus | None]):
     BINDINGS = [
         Binding("ctrl+s", "apply", "Set status", id="tl_status_apply"),
         Binding("escape", "cancel", "Cancel", id="tl_status_cancel"),
     ]
     DEFAULT_CSS = """
-    TlStatusScreen { align: center middle; }
-    TlStatusScreen > Vertical {
-        width: 90; height: auto; max-height: 95%; border: round $primary;
-        background: $surface; padding: 0 1;
-    }
+    TlStatusScreen > Vertical { width: 90; max-height: 95%; }
     TlStatusScreen OptionList { height: auto; max-height: 10; }
     TlStatusScreen Horizontal { height: auto; margin-top: 1; }
     TlStatusScreen Label { width: 10; }
     TlStatusScreen Input { width: 1fr; }
-    TlStatusScreen #tl-error { color: $error; height: auto; }
     TlStatusScreen DataTable { height: auto; max-height: 10; margin-top: 1; }
     """
 
@@ -51,10 +47,6 @@ class TlStatusScreen(ModalScreen[TlStatus | None]):
         super().__init__()
         self.agent_id = agent_id
         self._message_edited = False
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def _options(self) -> list[Option]:
         opts = [Option("Available", id="available")]
@@ -78,7 +70,7 @@ class TlStatusScreen(ModalScreen[TlStatus | None]):
             with Horizontal():
                 yield Label("Message")
                 yield PlainInput("", id="tl-message", compact=True)
-            yield Static("", id="tl-error")
+            yield Static("", id="tl-error", classes="prompt-error")
             yield Static("[b]Today[/b]")
             yield DataTable(id="tl-log", cursor_type="none", zebra_stripes=True)
 
@@ -163,16 +155,13 @@ class TlStatusScreen(ModalScreen[TlStatus | None]):
         self.notify(f"Copied for the Meet chat: {entry.message}")
         self.dismiss(entry)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-def open_tl_status(screen: Screen, agent_id: str | None) -> None:
+def open_tl_status(app: EspApp, agent_id: str | None) -> None:
     """`s` on the roster: set the TL's status (the agent under the cursor can be the one
-    assisted); the header updates at once."""
+    assisted); the header updates at once (DataChanged)."""
 
     def done(entry: TlStatus | None) -> None:
         if entry is not None:
-            screen.app.refresh_header()  # type: ignore[attr-defined]
+            app.post_message(DataChanged(()))
 
-    screen.app.push_screen(TlStatusScreen(agent_id), done)
+    app.push_screen(TlStatusScreen(agent_id), done)

@@ -2,7 +2,7 @@
 
 `open_troubleshoot(app, agent_id)` is the entry point (roster `w`). Every answer goes through
 esp_tui.services.troubleshoot, which saves it before the screen moves on; this module only
-renders the walk and routes keys.
+renders the walk and routes keys. The tree picker and the stale-session dialog: tree_picker.py.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Footer, Static
 
 from esp_tui.domain.models import Agent
 from esp_tui.domain.text import visible
 from esp_tui.domain.trees import Contact, Tree
 from esp_tui.domain.wizard import ANSWER_WORDS
+from esp_tui.messages import DataChanged
 from esp_tui.screens.agent import AgentSection
+from esp_tui.screens.base import EspScreen
+from esp_tui.screens.tree_picker import RESUME, TREE, StaleSessionScreen, TreePickerScreen
 from esp_tui.services import troubleshoot as ts
 from esp_tui.widgets.plain import cell, plain
 from esp_tui.widgets.status_header import StatusHeader
@@ -33,8 +34,8 @@ from storage.troubleshoot import TroubleshootSession
 if TYPE_CHECKING:
     from esp_tui.app import EspApp
 
-RESUME = "resume"
-_TREE = "tree:"
+__all__ = ["StaleSessionScreen", "TreePickerScreen", "WizardScreen", "open_troubleshoot"]
+
 CRUMB_WIDTH = 64  # where the answer column of the breadcrumb starts
 KEY_HINT = (
     "[b]y[/b] fixed it   [b]n[/b] did not work   [b]e[/b] escalate   [b]b[/b] back   "
@@ -83,7 +84,7 @@ def _pick(app: EspApp, agent: Agent, trees: dict[str, Tree]) -> None:
                 app.db,
                 trees,
                 agent.agent_id,
-                choice.removeprefix(_TREE),
+                choice.removeprefix(TREE),
                 now=app.now(),
                 replace_open=session is not None,
             )
@@ -130,126 +131,10 @@ def _offer_restart(
     app.push_screen(StaleSessionScreen(agent, exc), chosen)
 
 
-# --- tree picker ---------------------------------------------------------------------------
-
-
-class TreePickerScreen(ModalScreen[str | None]):
-    """Pick the tree (last used highlighted) or resume the agent's open session."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker_cancel")]
-    DEFAULT_CSS = """
-    TreePickerScreen { align: center middle; }
-    TreePickerScreen > Vertical {
-        width: 84; height: auto; border: round $primary; background: $surface; padding: 1 2;
-    }
-    TreePickerScreen OptionList { height: auto; max-height: 14; margin: 1 0; }
-    TreePickerScreen .dim { color: $text-muted; }
-    """
-
-    def __init__(
-        self,
-        agent: Agent,
-        trees: dict[str, Tree],
-        *,
-        default: str | None,
-        session: TroubleshootSession | None,
-    ) -> None:
-        super().__init__()
-        self.agent = agent
-        self.trees = trees
-        self.default = default
-        self.session = session
-
-    def compose(self) -> ComposeResult:
-        options: list[Option] = []
-        if self.session is not None:
-            s = self.session
-            title = self.trees[s.tree].title if s.tree in self.trees else s.tree
-            options.append(
-                Option(plain(f"▶ Resume {title} ({s.steps_answered} answered so far)"), id=RESUME)
-            )
-        for name in sorted(self.trees, key=lambda n: self.trees[n].title.casefold()):
-            tree = self.trees[name]
-            first = (
-                f", {self.trees[tree.include].short} first" if tree.include in self.trees else ""
-            )
-            last = " · last used" if name == self.default else ""
-            label = Text.assemble(
-                plain(tree.title), plain(f"  ({len(tree.steps)} steps{first}){last}", style="dim")
-            )
-            options.append(Option(label, id=_TREE + name))
-        with Vertical():
-            yield Static(
-                Text.assemble(
-                    plain(f"Troubleshoot · {self.agent.name}", style="bold"), " — pick a tree"
-                )
-            )
-            yield OptionList(*options, id="tree-options")
-            note = "enter choose · esc cancel"
-            if self.session is not None:
-                note += " · choosing a tree abandons the open session"
-            yield Static(note, classes="dim")
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        wanted = RESUME if self.session is not None else _TREE + (self.default or "")
-        try:
-            options.highlighted = options.get_option_index(wanted)
-        except Exception:  # no such option (e.g. last used tree since removed)
-            options.highlighted = 0
-        options.focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class StaleSessionScreen(ModalScreen[str | None]):
-    """The saved session no longer replays on the current trees: restart it or abandon it."""
-
-    BINDINGS = [
-        Binding("r", "choose('restart')", "Restart", id="stale_restart"),
-        Binding("a", "choose('abandon')", "Abandon", id="stale_abandon"),
-        Binding("escape", "choose('')", "Cancel", id="stale_cancel"),
-    ]
-    DEFAULT_CSS = """
-    StaleSessionScreen { align: center middle; }
-    StaleSessionScreen > Vertical {
-        width: 84; height: auto; border: round $warning; background: $surface; padding: 1 2;
-    }
-    """
-
-    def __init__(self, agent: Agent, exc: ts.StaleSessionError) -> None:
-        super().__init__()
-        self.agent = agent
-        self.exc = exc
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(
-                plain(
-                    f"{self.agent.name}'s saved {self.exc.session.tree} session no longer"
-                    " matches the trees",
-                    style="bold",
-                )
-            )
-            yield Static(plain(self.exc.reason, multiline=True), id="stale-reason")
-            yield Static(
-                "\n[b]r[/b] restart the tree from the first step   "
-                "[b]a[/b] abandon it   [b]esc[/b] cancel"
-            )
-
-    def action_choose(self, choice: str) -> None:
-        self.dismiss(choice or None)
-
-
 # --- the wizard ----------------------------------------------------------------------------
 
 
-class WizardScreen(Screen[None]):
+class WizardScreen(EspScreen[None]):
     """One step at a time, with the breadcrumb of the steps done and their answers."""
 
     BINDINGS = [
@@ -280,10 +165,6 @@ class WizardScreen(Screen[None]):
         super().__init__()
         self.walk = walk
         self._copy_index = 0
-
-    @property
-    def esp(self) -> EspApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
@@ -413,7 +294,8 @@ class WizardScreen(Screen[None]):
             self._open_ticket(ticket_id)
         else:
             self.render_walk()
-        self.esp.refresh_header()
+        # a saved answer, maybe an escalation's draft ticket (the header's count)
+        self.esp.post_message(DataChanged([self.walk.agent.agent_id], origin=self))
 
     def _open_ticket(self, ticket_id: str) -> None:
         """Land on the new draft's form in place of the wizard (esc there goes home)."""
@@ -460,7 +342,8 @@ def session_cells(app: EspApp, s: TroubleshootSession) -> tuple[str | Text, ...]
     path = s.state.get("path") or []
     last = ""
     if path and isinstance(path[-1], dict):
-        last = f"{path[-1].get('text', '')} — {ANSWER_WORDS.get(path[-1].get('answer'), '')}"
+        said = ANSWER_WORDS.get(str(path[-1].get("answer")), "")
+        last = f"{path[-1].get('text', '')} — {said}"
     ticket = s.ticket_id[:8] if s.ticket_id else ""
     return started, cell(s.tree), str(s.steps_answered), outcome, ticket, cell(last)
 

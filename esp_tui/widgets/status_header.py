@@ -1,5 +1,8 @@
 """The one-line header: cohort, day, date and clock on the left, then marks the TL must not miss
-(a closed cohort, a cohort that is not the current one); TL status and counts right."""
+(a closed cohort, a cohort that is not the current one); TL status and counts right.
+
+It re-reads its texts every second (the clock) and at once when the app delivers `DataChanged`
+or `CohortChanged` (esp_tui/messages.py): nobody refreshes it by hand."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from esp_tui.domain.text import visible
+from esp_tui.messages import CohortChanged, DataChanged
+from esp_tui.widgets.esp_node import EspNode
 
 # By mark kind (EspApp.header_marks): Rich styles, no theme variables.
 MARK_STYLES = {
@@ -16,7 +21,7 @@ MARK_STYLES = {
 }
 
 
-class StatusHeader(Static):
+class StatusHeader(EspNode, Static):
     """Rendered from strings the app keeps up to date."""
 
     DEFAULT_CSS = """
@@ -39,12 +44,16 @@ class StatusHeader(Static):
 
     def pull(self) -> None:
         """Ask the app for the current texts (the app knows the cohort, clock and counts)."""
-        texts = getattr(self.app, "header_texts", None)
-        if texts is not None:
-            self.left, self.right = texts()
-        marks = getattr(self.app, "header_marks", None)
-        if marks is not None:
-            self.marks = tuple(marks())
+        self.left, self.right = self.esp.header_texts()
+        self.marks = tuple(self.esp.header_marks())
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        message.stop()  # delivered to this header only
+        self.pull()
+
+    def on_cohort_changed(self, message: CohortChanged) -> None:
+        message.stop()
+        self.pull()
 
     def render(self) -> Text:
         # Both sides carry user text (the cohort name, the TL's status message): plain text,
