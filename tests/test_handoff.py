@@ -66,3 +66,22 @@ def test_cli_report_handoff(seeded_db, db_path, tmp_path, capsys) -> None:
     bad = tmp_path / "missing-dir" / "h.md"
     assert main(["report", "handoff", "--out", str(bad), "--db", str(db_path)]) == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_a_handoff_before_the_last_day_is_over_says_it_is_a_preview(
+    seeded_db, db_path, tmp_path, capsys
+) -> None:
+    """Issue 14, item 7: `report handoff` before day 5 wrote without a word."""
+    import time_machine
+
+    out = tmp_path / "handoff.md"
+    argv = ["report", "handoff", "--out", str(out), "--db", str(db_path)]
+    with time_machine.travel("2026-11-25 15:00Z", tick=False):  # day 3, 10:00 New York
+        assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Preview: day 5 is not over yet" in err
+    assert "**Preview: day 5 is not over yet" in out.read_text()
+    with time_machine.travel("2026-11-27 22:30Z", tick=False):  # day 5, 17:30: the week is over
+        assert main(argv) == 0
+    assert capsys.readouterr().err == ""
+    assert "Preview" not in out.read_text()

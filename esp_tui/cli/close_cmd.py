@@ -197,9 +197,16 @@ def run_auth_check(args: argparse.Namespace, ctx: CliContext) -> int:
 
 # ----------------------------------------------------------------------------- handoff
 def run_handoff(args: argparse.Namespace, ctx: CliContext) -> int:
-    from esp_tui.services.handoff import handoff_markdown, write_handoff
+    from esp_tui.services.handoff import (
+        handoff_markdown,
+        is_preview,
+        preview_notice,
+        write_handoff,
+    )
 
-    require_cohort(ctx)
+    cohort = require_cohort(ctx)
+    if is_preview(cohort, ctx.now()):  # said on stderr: stdout stays the markdown alone
+        ctx.warn(preview_notice(cohort, ctx.now()))
     if args.out is None:
         ctx.out(handoff_markdown(ctx.db, ctx.config, now=ctx.now()))
         return EXIT_OK

@@ -318,7 +318,12 @@ class CloseScreen(CloseConflicts):
 
     # -- handoff -------------------------------------------------------------------------------
     def action_handoff(self) -> None:
-        from esp_tui.services.handoff import default_handoff_path, write_handoff
+        from esp_tui.services.handoff import (
+            default_handoff_path,
+            is_preview,
+            preview_notice,
+            write_handoff,
+        )
 
         cohort = self.esp.cohort
         if cohort is None or (self.day or 0) < cohort.days:
@@ -332,7 +337,12 @@ class CloseScreen(CloseConflicts):
             self.esp.db, self.esp.config, default_handoff_path(cohort, folder), now=self.esp.now()
         )
         self._status(f"handoff written: {path}")
-        self.app.notify(str(path), title="Handoff written")
+        preview = is_preview(cohort, self.esp.now())
+        self.app.notify(
+            f"{path}" + (f"\n{preview_notice(cohort, self.esp.now())}" if preview else ""),
+            title="Handoff preview written" if preview else "Handoff written",
+            markup=False,
+        )
 
     def action_back(self) -> None:
         self.dismiss(None)

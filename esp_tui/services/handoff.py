@@ -140,12 +140,28 @@ def handoff_markdown(db: Database, config: Config, *, now: datetime) -> str:
         f"{cohort.date_of(cohort.days):%a %d %b %Y} · generated "
         f"{now.astimezone(zone):%a %d %b %H:%M %Z}",
         "",
+        *([f"**{preview_notice(cohort, now)}**", ""] if is_preview(cohort, now) else []),
         f"{len(weeks)} agents · {len(weeks) - open_agents} completed every task · "
         f"{open_agents} with tasks not done · {sum(map(len, caps.values()))} CAPs · "
         f"{sum(map(len, flags.values()))} red flags · "
         f"{sum(map(len, tickets.values()))} open tickets",
     ]
     return "\n".join(head + body) + "\n"
+
+
+def is_preview(cohort: Cohort, now: datetime) -> bool:
+    """Before the last day is over the handoff is a preview: the week is not done yet."""
+    from esp_tui.services.cohort_time import is_day_over
+
+    return not is_day_over(cohort, cohort.days, now)
+
+
+def preview_notice(cohort: Cohort, now: datetime) -> str:
+    """The line the report, the CLI and the Close screen show on a preview."""
+    return (
+        f"Preview: day {cohort.days} is not over yet; run the handoff again after it ends for the"
+        " final record"
+    )
 
 
 def _status(state: TaskState | None) -> str:
