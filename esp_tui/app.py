@@ -128,7 +128,8 @@ class EspApp(App[None]):
     def switch_cohort(self, cohort_id: int, *, make_current: bool = False) -> Cohort | None:
         """View another cohort in this window (the cohort picker): scope the connection to it,
         or also make it the database's current cohort, then have every screen on the stack
-        that shows cohort data (`cohort_changed()`) reload, so nothing of the old one stays.
+        that shows cohort data reload (CohortChanged, their `cohort_changed` hook), so nothing
+        of the old one stays.
         The picker opens from the roster only (`C`, its palette entry), so no screen showing
         one agent or one day (agent, tasks, close, a prompt holding typed text) is open then."""
         from esp_tui.services.cohorts import use_cohort

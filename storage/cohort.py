@@ -147,22 +147,26 @@ def agent_counts(db: Database) -> dict[int, int]:
 # --- writing (call inside db.atomic()) --------------------------------------------------------
 
 
+def _row_values(cohort: Cohort) -> list[object]:
+    """name, start_date, timezone, days, schedule_json, is_demo, weekdays_only."""
+    return [
+        cohort.name,
+        cohort.start_date.isoformat(),
+        cohort.timezone,
+        cohort.days,
+        cohort.schedule.model_dump_json(),
+        int(cohort.is_demo),
+        int(cohort.weekdays_only),
+    ]
+
+
 def create_cohort(db: Database, cohort: Cohort, *, make_current: bool = True) -> Cohort:
     """Insert a new cohort (its name must be unused) and work on it on this connection."""
     cur = db.execute(
         """INSERT INTO cohorts (name, start_date, timezone, days, schedule_json, is_demo,
                                 weekdays_only, state, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)""",
-        [
-            cohort.name,
-            cohort.start_date.isoformat(),
-            cohort.timezone,
-            cohort.days,
-            cohort.schedule.model_dump_json(),
-            int(cohort.is_demo),
-            int(cohort.weekdays_only),
-            to_text(utcnow()),
-        ],
+        [*_row_values(cohort), to_text(utcnow())],
     )
     cid = int(cur.lastrowid or 0)
     if make_current:
@@ -176,16 +180,7 @@ def update_cohort(db: Database, cohort_id: int, cohort: Cohort) -> Cohort:
     db.execute(
         """UPDATE cohorts SET name = ?, start_date = ?, timezone = ?, days = ?,
                schedule_json = ?, is_demo = ?, weekdays_only = ? WHERE id = ?""",
-        [
-            cohort.name,
-            cohort.start_date.isoformat(),
-            cohort.timezone,
-            cohort.days,
-            cohort.schedule.model_dump_json(),
-            int(cohort.is_demo),
-            int(cohort.weekdays_only),
-            cohort_id,
-        ],
+        [*_row_values(cohort), cohort_id],
     )
     updated = cohort_by_id(db, cohort_id)
     assert updated is not None  # updated in place, in this transaction

@@ -516,17 +516,25 @@ def test_the_bare_app_opens_on_the_named_cohort(cli, env, monkeypatch):
     ok(cli, "roster", "import", str(w1), "--cohort", "Nov 16", "--start", "2026-11-16")
     ok(cli, "cohort", "new", "Nov 23", "--start", "2026-11-23", "--roster", str(w2))
     opened: list[str] = []
-
-    class FakeApp:
-        def __init__(self, db):
-            self.db = db
-
-        def run(self):
-            opened.append(cohort_store.get_cohort(self.db).name)
+    import asyncio
 
     import esp_tui.app
 
-    monkeypatch.setattr(esp_tui.app, "make_app", lambda config, db, db_path=None: FakeApp(db))
+    real_make_app = esp_tui.app.make_app
+
+    def headless(config, db, db_path=None):
+        """The real app, run headless instead of in the terminal: what its header names."""
+        app = real_make_app(config, db, db_path=db_path)
+
+        async def show() -> None:
+            async with app.run_test() as pilot:
+                await pilot.pause()
+                opened.append(app.header_left().split(" · ")[1])
+
+        app.run = lambda: asyncio.run(show())  # type: ignore[method-assign]
+        return app
+
+    monkeypatch.setattr(esp_tui.app, "make_app", headless)
     assert cli("--cohort", "nov 16") == (0, "", "")
     assert cli() == (0, "", "")
     assert opened == ["Nov 16", "Nov 23"]

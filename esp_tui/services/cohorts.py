@@ -141,6 +141,19 @@ class CarryResult:
         )
 
 
+def _default_source(db: Database, agent_id: str, target: Cohort) -> Cohort:
+    """The connection's cohort if the agent is in it, else the latest cohort they were in."""
+    member_of = cohorts_of(db, agent_id)
+    ids = [i for i in member_of if i != target.id]
+    if not ids:
+        than = f" than '{target.name}'" if target.id in member_of else ""
+        raise CohortError(f"agent '{agent_id}' is in no other cohort{than}; nothing to carry")
+    here = store.scope(db)
+    found = store.cohort_by_id(db, here if here in ids else ids[0])
+    assert found is not None  # ids come from cohort_agents joined with cohorts
+    return found
+
+
 def carry(db: Database, agent_id: str, to: str, *, source: str | None = None) -> CarryResult:
     """A holdover joins cohort `to`, bringing passed and waived tasks, exam attempts (and a
     failed exam's status), CAPs and open red flags from `source` (default: the connection's
@@ -148,21 +161,7 @@ def carry(db: Database, agent_id: str, to: str, *, source: str | None = None) ->
     their whole record."""
     agent_id = agent_id.strip()
     target = find(db, to)
-    if source is not None:
-        src = find(db, source)
-    else:
-        here = store.scope(db)
-        ids = [i for i in cohorts_of(db, agent_id) if i != target.id]
-        src_id = here if here in ids else (ids[0] if ids else None)
-        if src_id is None:
-            raise CohortError(
-                f"agent '{agent_id}' is in no other cohort"
-                + (f" than '{target.name}'" if target.id in cohorts_of(db, agent_id) else "")
-                + "; nothing to carry"
-            )
-        by_id = store.cohort_by_id(db, src_id)
-        assert by_id is not None
-        src = by_id
+    src = find(db, source) if source is not None else _default_source(db, agent_id, target)
     if src.id == target.id:
         raise CohortError(f"agent '{agent_id}' cannot be carried from '{src.name}' to itself")
     here = store.scope(db)

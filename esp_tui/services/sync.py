@@ -218,36 +218,27 @@ def sync_cohort(
 
     Raises SyncFailed (one line, its exit code and the failed run's report).
     """
-    from esp_tui.sync.engine import dry_run_report, prepare, push
+    from esp_tui.sync.engine import run_sync
 
     target = open_sheet(config, env)
     for warning in target.warnings:
         if warn is not None:
             warn(warning)
     try:
-        target.start_clock(config.sheet.sync_timeout_s)  # the whole sync, retries included
         if not dry_run:
             _tl_name(db, config, ask_tl_name, advise)
         if advise is not None:
             _gaps(db, cohort, now(), advise)
-        prepared = prepare(
-            db, config, cohort, target, now=now(), resolutions=resolutions,
-            resolve_all=resolve_all, progress=progress,
+        report = run_sync(
+            db, config, cohort, target, now=now, dry_run=dry_run, resolutions=resolutions,
+            resolve_all=resolve_all, progress=progress, confirm=confirm,
         )  # fmt: skip
-        if dry_run:
-            progress(1.0, "dry run done")
-            return dry_run_report(target, prepared)
-        if (
-            prepared.plan.has_writes
-            and confirm is not None
-            and not confirm(prepared.plan.summary())
-        ):
-            return None
-        report = push(db, target, prepared, now=now, progress=progress)
     except (SyncFailed, BrokenPipeError):  # worded already; a closed stdout exits quietly
         raise
     except Exception as err:  # every error becomes one line (sync/errors.py): never a crash
         raise failed(err, target) from err
+    if report is None or dry_run:  # declined, or nothing written: nothing to back up
+        return report
     from esp_tui.services.backup import backup_after
 
     not_backed_up = backup_after(db, backup_path, config, "sync")

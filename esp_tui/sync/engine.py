@@ -244,9 +244,12 @@ def run_sync(
     resolutions: Mapping[CellKey, Resolution] | None = None,
     resolve_all: Choice | None = None,
     progress: Progress = _noop,
-) -> SyncReport:
+    confirm: Callable[[str], bool] | None = None,
+) -> SyncReport | None:
     """One sync (or its dry run). Raises SheetsError / LayoutError; then nothing is recorded.
-    The whole sync, retries included, is bounded by [sheet] sync_timeout_s."""
+    The whole sync, retries included, is bounded by [sheet] sync_timeout_s. `confirm(plan
+    summary)` is asked before a write; a no returns None with nothing written (without
+    `confirm` a report is always returned)."""
     target.start_clock(config.sheet.sync_timeout_s)
     prepared = prepare(
         db, config, cohort, target, now=now(), resolutions=resolutions,
@@ -255,6 +258,8 @@ def run_sync(
     if dry_run:
         progress(1.0, "dry run done")
         return dry_run_report(target, prepared)
+    if confirm is not None and prepared.plan.has_writes and not confirm(prepared.plan.summary()):
+        return None
     return push(db, target, prepared, now=now, progress=progress)
 
 
