@@ -61,12 +61,12 @@ def test_set_with_a_score_records_an_attempt(run, seeded_db):
     [
         (("NOPE", "ahip_m1", "passed"), UNKNOWN),
         (("D1001", "ahip_m9", "passed"), "task 'ahip_m9': not in the task catalog"),
-        (("D1001", "ahip_final", "failed", "--score", "101"), "--score: 101 is outside 0..100"),
-        (("D1001", "ahip_final", "failed", "--score", "-5"), "--score: -5 is outside 0..100"),
-        (("D1001", "ahip_final", "failed", "--score", "95"), "--score 95 passes AHIP final"),
-        (("D1001", "ahip_final", "passed", "--score", "50"), "--score 50 is below the pass mark"),
-        (("D1001", "ahip_m1", "passed", "--score", "90"), "AHIP module 1 is a module"),
-        (("D1001", "ahip_final", "waived", "--score", "90"), "--score goes with passed or failed"),
+        (("D1001", "ahip_final", "failed", "--score", "101"), "score: 101 is outside 0..100"),
+        (("D1001", "ahip_final", "failed", "--score", "-5"), "score: -5 is outside 0..100"),
+        (("D1001", "ahip_final", "failed", "--score", "95"), "score 95 passes AHIP final"),
+        (("D1001", "ahip_final", "passed", "--score", "50"), "score 50 is below the pass mark"),
+        (("D1001", "ahip_m1", "passed", "--score", "90"), "(AHIP module 1) is a module"),
+        (("D1001", "ahip_final", "waived", "--score", "90"), "a score goes with passed or failed"),
     ],
 )
 def test_set_errors_exit_2_and_write_nothing(run, seeded_db, argv, message):

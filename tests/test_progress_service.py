@@ -419,3 +419,25 @@ def test_attempt_sequences_respect_the_limit_and_the_pass(scores):
     assert all(not a.passed for a in got[:-1])
     assert (store.get_status(db, A, "ahip_final") == "passed") is got[-1].passed
     assert [a.score for a in got] == scores[: len(got)]
+
+
+@pytest.mark.parametrize(
+    ("score", "claimed", "message"),
+    [
+        (95, "failed", "score 95 passes AHIP final exam (90%); the status says failed"),
+        (50, "passed", "score 50 is below the pass mark of AHIP final exam (90%)"),
+        (95, "waived", "a score goes with passed or failed, not waived"),
+    ],
+)
+def test_a_claimed_status_must_agree_with_the_score(seeded_db, config, score, claimed, message):
+    """The CLI's `progress set A T STATUS --score N`: the service owns the agreement rule."""
+    before = counts(seeded_db)
+    with pytest.raises(svc.ProgressError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        svc.record_attempt(
+            seeded_db, config, "D1001", "ahip_final", score, now=FIXED_NOW, claimed_status=claimed
+        )
+    assert counts(seeded_db) == before
+    ok = svc.record_attempt(
+        seeded_db, config, "D1001", "ahip_final", 95, now=FIXED_NOW, claimed_status="passed"
+    )
+    assert ok.state.status == "passed"

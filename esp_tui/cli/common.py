@@ -82,9 +82,14 @@ def parse_day(value: str) -> int:
 
 def check_day(ctx: CliContext, day: int | None) -> int:
     """The day to act on: --day N (validated against the cohort) or the cohort's current day."""
+    from esp_tui.domain.cohort_time import AttendanceError
+    from esp_tui.services.cohort_time import check_day as cohort_day_rule
+
     cohort = require_cohort(ctx)
     if day is None:
         return cohort.current_day(ctx.today())
-    if not 1 <= day <= cohort.days:
-        raise CliError(f"--day {day}: outside the cohort's days 1..{cohort.days}")
+    try:
+        cohort_day_rule(cohort, day)  # the services' rule and message
+    except AttendanceError as e:
+        raise CliError(f"--{e}") from None  # "--day 9: outside the cohort's days 1..5"
     return day

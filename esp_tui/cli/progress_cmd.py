@@ -40,26 +40,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     flag.set_defaults(func=run_flag)
 
 
-def _check_scored(args: argparse.Namespace, task) -> None:
-    """--score must fit the task and agree with the status (checked before any write)."""
-    from esp_tui.domain.progress import score_passes
-
-    if not task.is_exam:
-        raise CliError(f"--score: {task.label} is a {task.kind}; only exams and certs are scored")
-    if args.status not in ("passed", "failed"):
-        raise CliError(f"--score goes with passed or failed, not {args.status}")
-    try:
-        passes = score_passes(task, args.score)
-    except ValueError as e:
-        raise CliError(f"--score: {str(e).removeprefix('score: ')}") from None
-    if passes != (args.status == "passed"):
-        verb = "passes" if passes else "is below the pass mark of"
-        raise CliError(
-            f"--score {args.score:g} {verb} {task.label} ({task.pass_mark:g}%); "
-            f"the status says {args.status}"
-        )
-
-
 def run_set(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.services.agents import require_agent
     from esp_tui.services.progress import record_attempt, set_status
@@ -70,9 +50,14 @@ def run_set(args: argparse.Namespace, ctx: CliContext) -> int:
         agent = require_agent(ctx.db, args.agent_id, ProgressError)
         task = require_task(ctx.config, args.task_key)
         if args.score is not None:
-            _check_scored(args, task)
             outcome = record_attempt(
-                ctx.db, ctx.config, agent.agent_id, task.key, args.score, now=ctx.now()
+                ctx.db,
+                ctx.config,
+                agent.agent_id,
+                task.key,
+                args.score,
+                now=ctx.now(),
+                claimed_status=args.status,
             )
             ctx.out(f"{agent.agent_id} {agent.name}: {outcome.message}")
             if outcome.creates:

@@ -114,6 +114,19 @@ def score_passes(task: TaskSpec, score: float) -> bool:
     return _check_score(score) >= task.pass_mark
 
 
+def check_claimed_result(task: TaskSpec, score: float, status: str) -> None:
+    """A score recorded together with a status (`progress set A T failed --score 70`) must agree
+    with it: a pass mark decides, not the person typing."""
+    if status not in ("passed", "failed"):
+        raise ValueError(f"a score goes with passed or failed, not {status}")
+    passes = score_passes(task, score)
+    if passes != (status == "passed"):
+        verb = "passes" if passes else "is below the pass mark of"
+        raise ValueError(
+            f"score {score:g} {verb} {task.label} ({task.pass_mark:g}%); the status says {status}"
+        )
+
+
 def attempts_left(task: TaskSpec, failed_attempts: int) -> int | None:
     """Attempts the agent still has, or None when the task has no attempt limit."""
     if failed_attempts < 0:

@@ -26,6 +26,7 @@ from esp_tui.domain.progress import (
     agent_progress,
     attempts_left,
     call_cert_result,
+    check_claimed_result,
     expected_by_day,
     next_action,
     score_passes,
@@ -145,10 +146,11 @@ def record_attempt(
     score: float,
     *,
     now: datetime | None = None,
+    claimed_status: str | None = None,
 ) -> AttemptOutcome:
     """Record a scored attempt at an exam or cert. A pass marks the task passed; a fail marks it
     failed and returns the failed-exam guide's next step (nothing is created yet: see
-    act_on_guide)."""
+    act_on_guide). `claimed_status` (the CLI's status argument) must agree with the score."""
     task = require_task(config, task_key)
     if not task.is_exam:
         raise ProgressError(
@@ -156,6 +158,8 @@ def record_attempt(
             " scored attempts"
         )
     try:
+        if claimed_status is not None:
+            check_claimed_result(task, score, claimed_status)
         passed = score_passes(task, score)
     except ValueError as e:
         raise ProgressError(str(e)) from None
