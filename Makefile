@@ -6,23 +6,34 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 # Reproducible installs: every dependency pinned in constraints.txt.
-INSTALL := $(PIP) install --quiet --disable-pip-version-check -c constraints.txt
+INSTALL := $(PIP) install --disable-pip-version-check -c constraints.txt
+# `make demo` says what it does, one line a step, and shows pip's own progress (the first
+# install takes minutes); `make test` and `make lint` keep the CI log short (pip --quiet).
+STEP := @echo "==> esp-tui:"
 
 .PHONY: demo test lint bench format clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(STEP) "checking $(PYTHON) is Python 3.11 or newer"
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "esp-tui needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) --version 2>&1)." \
+	       "Try: make demo PYTHON=python3.12"; exit 1; }
+	$(STEP) "creating the virtualenv in $(VENV) ($(PYTHON) -m venv $(VENV))"
+	@$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(INSTALL) -e .
-	touch $@
+	$(STEP) "installing esp-tui and its pinned dependencies into $(VENV) (first time: a few minutes)"
+	@$(INSTALL) --progress-bar on -e .
+	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(INSTALL) -e ".[dev]"
-	touch $@ $(VENV)/.installed
+	$(STEP) "installing esp-tui with its test and lint tools into $(VENV) (pip --quiet)"
+	@$(INSTALL) --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/esp-tui demo
+	$(STEP) "starting the demo cohort ($(BIN)/esp-tui demo; q quits)"
+	@$(BIN)/esp-tui demo
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

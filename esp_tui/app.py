@@ -70,7 +70,9 @@ class EspApp(App[None]):
     # -- lifecycle --------------------------------------------------------------------------
     def on_mount(self) -> None:
         if self.config.keymap:
-            self.set_keymap(self.config.keymap)
+            from esp_tui.keymap import normalized
+
+            self.set_keymap(normalized(self.config.keymap))  # checked by make_app
         self.push_screen(RosterScreen())
 
     # -- failed workers -----------------------------------------------------------------------
@@ -226,6 +228,27 @@ class EspApp(App[None]):
             self._busy(error)
             return True
 
+    # A character typed into a text field is text, never a key binding: `?` in a ticket field
+    # types `?` (not help), `[` in the roster filter types `[` (not the previous day). Textual
+    # checks priority bindings before the focused widget sees the key, through the private
+    # _check_bindings; tests/test_form_dialogs.py fails loudly if an upgrade changes that path.
+    async def _check_bindings(self, key: str, priority: bool = False) -> bool:
+        if self._typing_into_field(key):
+            return False
+        return await super()._check_bindings(key, priority)
+
+    def _typing_into_field(self, key: str) -> bool:
+        from textual.keys import REPLACED_KEYS, key_to_character
+        from textual.widgets import Input, TextArea
+
+        char = key_to_character(REPLACED_KEYS.get(key, key))  # "slash" is known as "solidus"
+        if char is None or not char.isprintable():
+            return False  # enter, escape, tab, ctrl+s...: still the screen's keys
+        focused = self.focused
+        if isinstance(focused, TextArea):
+            return not focused.read_only
+        return isinstance(focused, Input)
+
     def _handle_exception(self, error: Exception) -> None:
         from storage.cohort import CohortClosed
         from storage.db import DatabaseBusy
@@ -255,5 +278,10 @@ class EspApp(App[None]):
 def make_app(
     config: Config, db: Database, *, db_path: Path | None = None, clock: Clock = system_clock
 ) -> EspApp:
-    """The one factory the CLI and the tests use."""
+    """The one factory the CLI and the tests use. A keymap that names an unknown binding or
+    takes another binding's key is refused here (ConfigError), before the app starts."""
+    if config.keymap:
+        from esp_tui.keymap import check_keymap
+
+        check_keymap(config)
     return EspApp(config, db, db_path=db_path, clock=clock)

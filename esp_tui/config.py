@@ -14,7 +14,16 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from esp_tui.domain.attendance import AttendanceConfig
 from esp_tui.domain.forms import FORMS, default_form_tabs
@@ -104,6 +113,23 @@ class IntroSettings(_Strict):
     resources: list[IntroResource] = Field(default_factory=list)
 
 
+def _templates(v: list[str]) -> list[str]:
+    """[notes] templates: each a non-empty line of at most 200 characters, none twice."""
+    seen: set[str] = set()
+    for i, t in enumerate(v):
+        text = " ".join(t.split())
+        if not text or len(text) > 200 or "\n" in t:
+            raise ValueError(f"template {i + 1}: expected one line of 1-200 characters")
+        if text.casefold() in seen:
+            raise ValueError(f"template {i + 1}: {text!r} is listed twice")
+        seen.add(text.casefold())
+    return [" ".join(t.split()) for t in v]
+
+
+class NotesSettings(_Strict):
+    templates: Annotated[list[str], AfterValidator(_templates)] = Field(default_factory=list)
+
+
 class SheetHeaders(_Strict):
     agent_id: str = "Agent ID"
     name: str = "Name"
@@ -149,19 +175,63 @@ class BackupSettings(_Strict):
     keep: int = Field(14, ge=1)
 
 
+_Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _aliases(role: str) -> Any:
+    from esp_tui.domain.roster_csv import DEFAULT_COLUMNS
+
+    return Field(default_factory=lambda: list(DEFAULT_COLUMNS[role]), min_length=1)
+
+
+class RosterColumns(_Strict):
+    """`[roster.columns]`: the header texts of each roster field, tried in order (any case,
+    spacing or punctuation); the field's own name (`agent_id`) is always accepted too."""
+
+    agent_id: list[_Alias] = _aliases("agent_id")
+    name: list[_Alias] = _aliases("name")
+    first_name: list[_Alias] = _aliases("first_name")
+    last_name: list[_Alias] = _aliases("last_name")
+    email: list[_Alias] = _aliases("email")
+    team: list[_Alias] = _aliases("team")
+
+    def aliases(self) -> dict[str, tuple[str, ...]]:
+        return {role: tuple(v) for role, v in self.model_dump().items()}
+
+
+class RosterSettings(_Strict):
+    columns: RosterColumns = RosterColumns()
+
+
+class AttendanceSettings(AttendanceConfig):
+    """`[attendance]`: the domain's rules plus the Close checklist's day-end rule."""
+
+    # true: the day's scheduled end counts as the out of an agent still stamped in, so the
+    # Close checklist asks for no out stamp (false: every present agent needs an out stamp).
+    auto_out_at_day_end: bool = False
+
+
 class Config(_Strict):
     cohort: CohortSettings = CohortSettings()
     schedule: ScheduleSettings = ScheduleSettings()
-    attendance: AttendanceConfig = AttendanceConfig()
+    attendance: AttendanceSettings = AttendanceSettings()
     tasks: list[TaskSpec] = Field(default_factory=list)
     failed_exam_guide: list[GuideStep] = Field(default_factory=list)
     call_cert: CallCertRule = CallCertRule()
     trees: TreesSettings = TreesSettings()
     intro: IntroSettings = IntroSettings()
+    notes: NotesSettings = NotesSettings()
     sheet: SheetSettings = SheetSettings()
     backup: BackupSettings = BackupSettings()
+    roster: RosterSettings = RosterSettings()
     tl: TlSettings = TlSettings()
     keymap: dict[str, str] = Field(default_factory=dict)
+    # The file it came from, for errors found after parsing (the keymap: esp_tui/keymap.py).
+    _source: str = PrivateAttr("")
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     @field_validator("tasks")
     @classmethod
@@ -222,10 +292,17 @@ def build_config(user: Mapping[str, Any], source: str) -> Config:
     base = tomllib.loads(default_config_text())
     data = _merge(base, user)
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as e:
         first = e.errors()[0]
         raise ConfigError(f"{source}: {_describe(first, data)}") from None
+    from esp_tui.config_checks import config_problem
+
+    problem = config_problem(config)  # across tables: end after start, days within the cohort
+    if problem:
+        raise ConfigError(f"{source}: {problem}")
+    config._source = source
+    return config
 
 
 def load_config(cli_path: str | None = None, env: Mapping[str, str] | None = None) -> Config:

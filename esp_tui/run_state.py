@@ -1,26 +1,14 @@
-"""What the app keeps for one run only, typed and held by `EspApp.run_state` (not in the
-database: closing esp-tui forgets it; persisting it is a later issue)."""
+"""What the app keeps for one run only, held by `EspApp.run_state`.
+
+Nothing lives here any more: the Day-1 intro's timer and ticks, which did, are kept in the
+database per cohort (esp_tui/services/intro.py, migration 0012), so a restart keeps them.
+Anything added here is lost when esp-tui closes: prefer the database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
-
-@dataclass
-class IntroState:
-    """One cohort's Day-1 intro (`D`): when its timer started and which resources are ticked, so
-    leaving and reopening the intro keeps the clock."""
-
-    started_at: datetime | None = None
-    ticked: set[int] = field(default_factory=set)
+from dataclasses import dataclass
 
 
 @dataclass
 class RunState:
-    intros: dict[int | None, IntroState] = field(default_factory=dict)
-
-    def intro(self, cohort_id: int | None) -> IntroState:
-        """The intro of a cohort (None: no cohort yet). Each cohort keeps its own clock and
-        ticks, so viewing a past cohort and coming back leaves this week's intro as it was."""
-        return self.intros.setdefault(cohort_id, IntroState())
+    """This run's memory (empty: everything the TL does is in the database)."""

@@ -1,4 +1,5 @@
-"""Attendance events: append-only (stamps, absence marks and the undos that cancel them)."""
+"""Attendance events: append-only (stamps, absence marks, and the undos and voids that cancel
+them; a void is an undo with a reason, migration 0011)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from storage.clock import from_text, to_text, utcnow
 from storage.cohort import read_id, require_open, write_id
 from storage.db import count, query
 
-_COLUMNS = "id, agent_id, day, kind, at, absence_kind, undoes, created_at"
+_COLUMNS = "id, agent_id, day, kind, at, absence_kind, undoes, created_at, reason, entered_by"
 
 
 def _event(r: Row) -> AttendanceEvent:
@@ -26,6 +27,8 @@ def _event(r: Row) -> AttendanceEvent:
         absence_kind=r["absence_kind"],
         undoes=r["undoes"],
         created_at=from_text(r["created_at"]),
+        reason=r["reason"],
+        entered_by=r["entered_by"],
     )
 
 
@@ -39,6 +42,7 @@ def append_event(
     absence_kind: str | None = None,
     undoes: int | None = None,
     entered_by: str = "tl",
+    reason: str | None = None,
 ) -> AttendanceEvent:
     """Append one event and return it. Call inside db.atomic().
 
@@ -56,11 +60,12 @@ def append_event(
         absence_kind=absence_kind,
         undoes=undoes,
         created_at=created,
+        reason=reason,
+        entered_by=entered_by,
     )
     cur = db.execute(
-        "INSERT INTO attendance_events"
-        " (cohort_id, agent_id, day, kind, at, absence_kind, undoes, entered_by, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO attendance_events (cohort_id, agent_id, day, kind, at, absence_kind,"
+        " undoes, entered_by, created_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             write_id(db),
             agent_id,
@@ -71,6 +76,7 @@ def append_event(
             undoes,
             entered_by,
             to_text(created),
+            reason,
         ],
     )
     return probe.model_copy(update={"id": cur.lastrowid})
@@ -83,6 +89,22 @@ def append_undos(db: Database, event_ids: Iterable[int], *, at: datetime) -> lis
         append_event(db, agent_id=t.agent_id, day=t.day, kind="undo", at=at, undoes=t.id)
         for t in targets
     ]
+
+
+def append_void(
+    db: Database, target: AttendanceEvent, *, reason: str, at: datetime, entered_by: str = "tl"
+) -> AttendanceEvent:
+    """Append a void of one event (an undo with a reason). Call inside db.atomic()."""
+    return append_event(
+        db,
+        agent_id=target.agent_id,
+        day=target.day,
+        kind="undo",
+        at=at,
+        undoes=target.id,
+        reason=reason,
+        entered_by=entered_by,
+    )
 
 
 def get_events(db: Database, event_ids: Iterable[int]) -> list[AttendanceEvent]:

@@ -10,6 +10,9 @@ from sqlite_utils.migrations import Migrations
 
 from storage.migration_0009_cohorts import m0009_cohorts
 from storage.migration_0010_tickets_any_form import m0010_tickets_any_form
+from storage.migration_0011_attendance_void import m0011_attendance_void
+from storage.migration_0012_intro import m0012_intro
+from storage.migration_0013_coaching import m0013_coaching
 
 MIGRATIONS = Migrations("esp-tui")
 
@@ -271,6 +274,12 @@ def m0008_settings(db: Database) -> None:
 MIGRATIONS(name="0009_cohorts")(m0009_cohorts)
 # 0010 rebuilds tickets without 0003's CHECK on form (the service checks the form registry).
 MIGRATIONS(name="0010_tickets_any_form")(m0010_tickets_any_form)
+# 0011: an attendance event can void an earlier one, with a reason (issue 14, roll call).
+MIGRATIONS(name="0011_attendance_void")(m0011_attendance_void)
+# 0012: the Day-1 intro's timer and ticks, per cohort (they lived in memory).
+MIGRATIONS(name="0012_intro")(m0012_intro)
+# 0013: coaching recorded (the Failed Cert Exams Guide's first step), per cohort.
+MIGRATIONS(name="0013_coaching")(m0013_coaching)
 
 
 def migrate(db: Database) -> int:

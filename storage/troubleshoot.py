@@ -58,6 +58,17 @@ def open_session(db: Database, agent_id: str) -> TroubleshootSession | None:
     return _session(r) if r else None
 
 
+def session_for_ticket(db: Database, ticket_id: str) -> TroubleshootSession | None:
+    """The session that escalated to this ticket, if any."""
+    r = query(
+        db,
+        f"SELECT {_COLS} FROM troubleshoot_sessions WHERE cohort_id = ? AND ticket_id = ?"
+        " ORDER BY rowid DESC LIMIT 1",
+        [read_id(db), ticket_id],
+    ).fetchone()
+    return _session(r) if r else None
+
+
 def sessions_for_agent(db: Database, agent_id: str) -> list[TroubleshootSession]:
     """Newest first."""
     rows = query(

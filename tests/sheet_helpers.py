@@ -20,6 +20,7 @@ from tests.conftest import TZ
 from tests.sheets_emulator import SheetsEmulator
 
 DAY1_0900 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 09:00 New York, day 1
+DAY1_1700 = datetime(2026, 11, 23, 22, 0, tzinfo=UTC)  # 17:00 New York: the day's end
 
 
 def use_sheet(
@@ -38,10 +39,11 @@ def use_sheet(
 
 
 def ready_day1(db: Database, note: str = "ok") -> None:
-    """Day 1 with no readiness gap: everyone in, a note each, every red flag notified."""
+    """Day 1 with no readiness gap: everyone in and out, a note each, every red flag notified."""
     with db.atomic():
         for a in list_agents(db):
             append_event(db, agent_id=a.agent_id, day=1, kind="in", at=DAY1_0900)
+            append_event(db, agent_id=a.agent_id, day=1, kind="out", at=DAY1_1700)
             set_note(db, a.agent_id, 1, note)
         for f in list_flags(db):
             mark_notified(db, f.id, DAY1_0900)

@@ -17,7 +17,7 @@ async def test_starts_on_a_seeded_db_and_shows_every_agent(seeded_db, config, cl
         table = app.screen.query_one("#roster", DataTable)
         assert table.row_count == 24
         names = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}  # Text cells
-        assert "Kai Everly" in names
+        assert "13 Kai Everly" in names  # the row number first: typing it jumps there
         header = app.screen.query_one(StatusHeader)
         assert header.left.startswith("ESP · Demo cohort · Day 1 of 5 · Mon 23 Nov 09:14")
         assert not app.screen.query_one("#empty", Static).display
@@ -50,13 +50,13 @@ async def test_help_lists_bindings_with_ids_and_q_quits(seeded_db, config, clock
 
 async def test_keymap_from_config_remaps_a_binding(seeded_db, clock):
     cfg = build_config(
-        {"cohort": {"timezone": "America/New_York"}, "keymap": {"roster_down": "n"}}, "t"
+        {"cohort": {"timezone": "America/New_York"}, "keymap": {"roster_down": "v"}}, "t"
     )
     app = make_app(cfg, seeded_db, clock=clock)
     async with app.run_test() as pilot:
         table = app.screen.query_one("#roster", DataTable)
         assert table.cursor_row == 0
-        await pilot.press("n")
+        await pilot.press("v")
         assert table.cursor_row == 1
         await pilot.press("j")  # remapped away
         assert table.cursor_row == 1

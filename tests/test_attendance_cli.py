@@ -111,9 +111,12 @@ def test_an_absence_ahead_is_allowed_but_an_out_before_the_first_in_is_not(cli, 
 
 def test_stamping_in_while_already_in_says_so(cli, seeded_db):
     assert cli("stamp", "D1001", "in", "--at", "09:02")[0] == 0
-    code, out, _ = cli("stamp", "D1001", "in")
-    assert code == 0 and out.startswith("Kai Everly · in 09:14 · already in since 09:02  (day 1")
-    assert [e.kind for e in all_events(seeded_db)] == ["in", "in"]
+    code, _, err = cli("stamp", "D1001", "in")  # nothing written; --replace would (rollcall)
+    assert code == 2 and err == (
+        "esp-tui: error: Kai Everly is already in since 09:02 on day 1: nothing written;"
+        " add --replace to void that in and stamp in now\n"
+    )
+    assert [e.kind for e in all_events(seeded_db)] == ["in"]
 
 
 def test_a_day_number_that_is_not_a_number_is_a_usage_error(cli):

@@ -90,6 +90,7 @@ def test_several_ins_and_outs_first_in_last_out_and_time_away(seeded_db, config,
     assert (v.in_local, v.out_local, v.flags) == ("08:58", "17:00", ())
     assert v.away == timedelta(minutes=45)
     # a later `in` that is not the first says so in the toast
+    stamp(seeded_db, config, cohort, "out", at="12:50", now=DAY1_EVENING)
     late_in = stamp(seeded_db, config, cohort, "in", at="13:00", now=DAY1_EVENING)
     assert "first in stays 08:58" in late_in.message
 
@@ -112,6 +113,7 @@ def test_an_in_clears_an_absence_mark_but_not_unresponsive(seeded_db, config, co
     assert r.view.flags == ("late_10m",) and r.message.endswith("absence mark cleared")
     assert len(r.action.event_ids) == 2  # the in and the undo of the mark: one action
     stamp(seeded_db, config, cohort, "absent", absence_kind="unresponsive")
+    stamp(seeded_db, config, cohort, "out", at="13:00", now=DAY1_EVENING)
     r = stamp(seeded_db, config, cohort, "in", at="14:00", now=DAY1_EVENING)
     assert r.view.badges == ("ABSENT unresponsive",) and len(r.action.event_ids) == 1
 
@@ -199,16 +201,23 @@ def test_an_out_before_the_days_first_in_is_refused(seeded_db, config, cohort):
     assert stamp(seeded_db, config, cohort, "out", "D1002", at="08:30").view.out_local == "08:30"
 
 
-def test_an_in_while_already_in_is_kept_and_says_since_when(seeded_db, config, cohort):
+def test_an_in_while_already_in_writes_nothing_and_offers_to_replace(seeded_db, config, cohort):
     first = stamp(seeded_db, config, cohort, "in", at="09:02")
     assert "already in" not in first.message
-    again = stamp(seeded_db, config, cohort, "in", at="09:12")
-    assert again.message == "Kai Everly · in 09:12 · already in since 09:02"
-    assert again.view.in_local == "09:02" and event_count(seeded_db) == 2
+    with pytest.raises(svc.AlreadyIn) as refused:
+        stamp(seeded_db, config, cohort, "in", at="09:12")
+    assert str(refused.value) == (
+        "Kai Everly is already in since 09:02 on day 1: nothing written"
+        " (replace that in with in 09:12?)"
+    )
+    assert refused.value.in_local == "09:02" and event_count(seeded_db) == 1
+    again = stamp(seeded_db, config, cohort, "in", at="09:12", replace=True)
+    assert again.message == "Kai Everly · in 09:12 · replaces 09:02 · late 10+"
+    assert again.view.in_local == "09:12" and event_count(seeded_db) == 3
     # after an out, an in is a return, not "already in"
     stamp(seeded_db, config, cohort, "out", at="09:13")
     back = stamp(seeded_db, config, cohort, "in")
-    assert back.message == "Kai Everly · in 09:14 · first in stays 09:02"
+    assert back.message == "Kai Everly · in 09:14 · first in stays 09:12 · late 10+"
 
 
 # --- undo and bulk -----
@@ -245,7 +254,8 @@ def test_bulk_in_marks_only_agents_without_a_stamp_and_undoes_as_one(seeded_db, 
 
 
 def test_bulk_in_can_be_scoped_to_some_agents(seeded_db, config, cohort):
-    action = svc.bulk_in(seeded_db, config, cohort, 2, FIXED_NOW, ["D1001", "D1002", "NOPE"])
+    day2 = FIXED_NOW + timedelta(days=1)
+    action = svc.bulk_in(seeded_db, config, cohort, 2, day2, ["D1001", "D1002", "NOPE"])
     assert action.agent_ids == ("D1001", "D1002") and action.day == 2
 
 
@@ -446,6 +456,8 @@ def test_undoing_every_action_in_reverse_leaves_an_empty_day(tmp_path_factory, o
     for kind, minute in ops:
         hhmm = f"{minute // 60:02d}:{minute % 60:02d}"
         kw = {"absence_kind": "ncns"} if kind == "absent" else {"at": hhmm}
+        if kind == "in":
+            kw["replace"] = True  # an in while in replaces it (void + in): undone as one
         ins = [e.at for e in effective_events(all_events(db)) if e.kind == "in"]
         before = event_count(db)
         if kind == "out" and ins and ny(DAY1, minute // 60, minute % 60) < min(ins):

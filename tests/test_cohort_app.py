@@ -21,11 +21,11 @@ from esp_tui.config import Config
 from esp_tui.domain.models import Agent
 from esp_tui.screens.cohort_picker import CohortPicker
 from esp_tui.screens.help import HelpScreen
-from esp_tui.screens.intro import intro_state
 from esp_tui.screens.prompts import TextPrompt
 from esp_tui.screens.roster import RosterScreen, RosterTable
 from esp_tui.services import attendance as att
 from esp_tui.services import cohorts
+from esp_tui.services.intro import load_intro
 from esp_tui.widgets.status_header import StatusHeader
 from storage import cohort as store
 from storage.db import connect
@@ -222,15 +222,17 @@ async def test_u_makes_the_highlighted_cohort_the_database_current_one(app, two_
 async def test_undo_stack_and_intro_clock_belong_to_their_cohort(app):
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        intro_now = intro_state(app)
+        await pilot.press("D", "space", "escape")  # week 2's intro: timer started, 1 tick
+        intro_now = load_intro(app.db)
+        assert intro_now.started_at is not None and len(intro_now.ticked) == 1
         await pilot.press("i")  # B1 (Bea Now) in, 09:14
         await pilot.press("C")
         await pick(pilot, app, PAST)
-        assert intro_state(app) is not intro_now  # week 1's own intro
+        assert load_intro(app.db).started_at is None  # week 1's own intro: never opened
         assert app.screen.undo_stack == []
         await pilot.press("C")
         await pick(pilot, app, NOW)
-        assert intro_state(app) is intro_now
+        assert load_intro(app.db) == intro_now
         await pilot.press("u")  # the stamp was week 2's: not undone from another view
         assert "Nothing to undo in this run" in toasts(app)
 

@@ -154,10 +154,28 @@ def test_errors_name_the_file_row_and_field(text: str, message: str) -> None:
     assert str(err.value) == message
 
 
-@pytest.mark.parametrize("text", ["", "\n\n", "Name,Joined\nAna,09:00\n", "Participant,Email\n"])
-def test_an_unknown_header_is_an_error(text: str) -> None:
-    with pytest.raises(MeetReportError, match=r"^report\.csv: no header row: expected columns"):
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("", None),
+        ("\n\n", None),
+        ("Name,Joined\nAna,09:00\n", "Name, Joined (row 1)"),
+        ("Participant,Email\n", "Participant, Email (row 1)"),
+    ],
+)
+def test_an_unknown_header_is_an_error(text: str, found: str | None) -> None:
+    with pytest.raises(MeetReportError) as err:
         parse_meet_report(text, "report.csv")
+    if found is None:
+        assert str(err.value) == "report.csv: the file is empty"
+        return
+    # One line: the headers found, and every layout known with its columns.
+    assert str(err.value).startswith(f"report.csv: no header row of a Meet report: found {found};")
+    assert "known: Google Meet attendance report (First name, Last name, Email," in str(err.value)
+    assert "Google Meet Attendance List extension (Full Name, First Seen, Time in Call)" in str(
+        err.value
+    )
+    assert "\n" not in str(err.value)
 
 
 def test_meet_report_error_is_a_value_error() -> None:

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from esp_tui.config import AttendanceSettings
 from esp_tui.domain.attendance import (
     AttendanceConfig,
     AttendanceEvent,
@@ -27,9 +28,15 @@ from esp_tui.domain.attendance import (
 CFG = AttendanceConfig()
 
 
-def shipped_attendance_table() -> dict[str, object]:
+def shipped_attendance_table(*, config_keys: bool = False) -> dict[str, object]:
+    """[attendance] of the shipped TOML: the policy's keys (and the app's own with config_keys,
+    such as auto_out_at_day_end, which the domain policy does not know)."""
     text = resources.files("esp_tui").joinpath("data/default_config.toml").read_text("utf-8")
-    return tomllib.loads(text)["attendance"]
+    table = tomllib.loads(text)["attendance"]
+    if config_keys:
+        return table
+    app_only = set(AttendanceSettings.model_fields) - set(AttendanceConfig.model_fields)
+    return {k: v for k, v in table.items() if k not in app_only}
 
 
 # --- config -----
@@ -37,6 +44,8 @@ def shipped_attendance_table() -> dict[str, object]:
 
 def test_defaults_equal_the_shipped_toml() -> None:
     assert AttendanceConfig.model_validate(shipped_attendance_table()) == AttendanceConfig()
+    full = shipped_attendance_table(config_keys=True)
+    assert AttendanceSettings.model_validate(full) == AttendanceSettings()
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,7 @@ def test_gaps_are_ordered_by_kind_then_agent() -> None:
     r = readiness(
         inp(
             has_attendance={"A002"},
+            still_in={"A002"},
             has_note={"A001"},
             draft_tickets=[
                 ("t2", "call_certification", "A003"),
@@ -96,6 +97,7 @@ def test_gaps_are_ordered_by_kind_then_agent() -> None:
     assert [(g.kind, g.agent_id, g.ref) for g in r.gaps] == [
         ("attendance", "A001", None),
         ("attendance", "A003", None),
+        ("out", "A002", None),
         ("note", "A002", None),
         ("note", "A003", None),
         ("draft_ticket", "A001", "t1"),
@@ -107,6 +109,7 @@ def test_gaps_are_ordered_by_kind_then_agent() -> None:
     assert {g.kind for g in r.gaps} == set(GAP_KINDS)
     assert summary_lines(r) == [
         "✗ 2 agents have no attendance for day 1",
+        "✗ 1 agent has no out stamp for day 1",
         "✗ 2 agents have no note for day 1",
         "✗ 1 Call Certification is still a draft",
         "✗ 2 Carrier Tickets are still drafts",
@@ -139,3 +142,22 @@ def test_a_draft_for_an_agent_off_the_roster_still_counts() -> None:
 def test_day_must_be_positive() -> None:
     with pytest.raises(ValueError, match="day"):
         ReadinessInput(day=0, agents=[])
+
+
+def test_an_agent_stamped_in_and_never_out_is_a_gap() -> None:
+    """Issue 14, item 7: "attendance complete" with nobody stamped out at the end of the day."""
+    r = readiness(inp(still_in={"A001", "A003"}))
+    assert [(g.kind, g.agent_id, g.detail) for g in r.gaps] == [
+        ("out", "A001", "Agent One: stamped in but never out on day 1 (stamp out)"),
+        ("out", "A003", "Agent Three: stamped in but never out on day 1 (stamp out)"),
+    ]
+    assert summary_lines(r)[0] == "✗ 2 agents have no out stamp for day 1"
+    assert "✓ attendance complete" not in summary_lines(r)
+
+
+def test_the_day_end_rule_counts_the_end_of_the_day_as_the_out() -> None:
+    r = readiness(inp(still_in={"A001", "A003"}, day_end_is_out=True))
+    assert r.ready and summary_lines(r)[0] == "✓ attendance complete"
+    # the rule never excuses an agent with no attendance at all
+    r = readiness(inp(has_attendance=ALL - {"A002"}, still_in={"A001"}, day_end_is_out=True))
+    assert [(g.kind, g.agent_id) for g in r.gaps] == [("attendance", "A002")]

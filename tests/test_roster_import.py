@@ -85,14 +85,17 @@ def test_headers_case_and_space_insensitive_and_bom(tmp_path, capsys):
     ("content", "message"),
     [
         (b"agent_id,name\nA1,Ann\n", "row 1: missing column 'email'"),
-        (b"agent_id,name,email\n,Ann,ann@example.com\n", "row 2: field 'agent_id' is empty"),
-        (b"agent_id,name,email\nA1,,ann@example.com\n", "row 2: field 'name' is empty"),
+        (b"agent_id,name,email\n,Ann,ann@example.com\n", "row 2: field 'agent_id': empty"),
+        (b"agent_id,name,email\nA1,,ann@example.com\n", "row 2: field 'name': empty"),
         (b"agent_id,name,email\nA1,Ann,ann.example.com\n", "row 2: field 'email': malformed"),
         (
             b"agent_id,name,email\nA1,Ann,a@example.com\nA1,Bo,b@example.com\n",
             "row 3: field 'agent_id': duplicate 'A1' (first on row 2)",
         ),
-        (b"agent_id,name,email\nA1,Ann \xff\xfe,a@example.com\n", "line 2: not valid UTF-8"),
+        (  # 0x81 means nothing in UTF-8 or Windows-1252
+            b"agent_id,name,email\nA1,Ann \x81,a@example.com\n",
+            "line 2: neither UTF-8 nor Windows-1252 text (byte 27: 0x81)",
+        ),
         (b"", "the file is empty"),
         (b"agent_id,name,email\n", "no agents below the header row"),
     ],

@@ -12,6 +12,7 @@ from esp_tui.screens.agent import AgentScreen
 from esp_tui.screens.meet_import import MeetImportScreen
 from esp_tui.screens.prompts import Confirm, PickOne, TextPrompt
 from esp_tui.screens.roster import COLUMNS, RosterScreen, RosterTable
+from esp_tui.screens.stamp_at import StampAt
 from storage.attendance import all_events, event_count
 from storage.db import connect
 from storage.notes import get_note
@@ -130,18 +131,16 @@ async def test_t_stamps_at_a_typed_time_and_refuses_a_bad_one(app, seeded_db, cl
     clock.now = FIXED_NOW + timedelta(hours=7, minutes=36)  # 16:50 in New York, day 1
     async with app.run_test(size=(120, 40)) as pilot:
         await goto(pilot, app, KAI)
-        await pilot.press("t")
-        assert isinstance(app.screen, PickOne)
-        await pilot.press("enter")  # "in" is the default before any arrival
-        assert isinstance(app.screen, TextPrompt)
+        await pilot.press("t")  # the time, with what it will do under it (issue 14)
+        assert isinstance(app.screen, StampAt)
         await pilot.press(*"25:00", "enter")
-        assert isinstance(app.screen, TextPrompt)  # still open, with the reason
+        assert isinstance(app.screen, StampAt)  # still open, with the reason
         assert "not a time" in str(app.screen.query_one(".prompt-error").render())
         await pilot.press("escape")
         assert event_count(seeded_db) == 0
-        await pilot.press("t", "enter", *"9:05", "enter")
+        await pilot.press("t", *"9:05", "enter")  # no in yet: an in, nothing to ask
         assert (cells(app, KAI)["in"], cells(app, KAI)["flags"]) == ("09:05", "")
-        await pilot.press("t", "enter", *"16:30", "enter")  # "out" is now the default
+        await pilot.press("t", *"1630", "enter")  # the afternoon: "out" comes first
         row = cells(app, KAI)
         assert (row["out"], row["flags"]) == ("16:30", "EARLY 10+")
 
@@ -149,19 +148,22 @@ async def test_t_stamps_at_a_typed_time_and_refuses_a_bad_one(app, seeded_db, cl
 async def test_t_refuses_a_future_time_and_i_says_already_in(app, seeded_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await goto(pilot, app, KAI)
-        await pilot.press("t", "enter", *"12:59", "enter")  # it is 09:14
+        await pilot.press("t", *"12:59", "enter")  # it is 09:14: said in the box, kept open
+        assert str(app.screen.query_one(".prompt-error").render()) == (
+            "at '12:59': day 1 12:59 is in the future (now Mon 09:14)"
+        )
+        await pilot.press("escape")
         assert isinstance(app.screen, RosterScreen)
         assert event_count(seeded_db) == 0 and cells(app, KAI)["in"] == "-"
-        errors = [n.message for n in app._notifications if n.severity == "error"]
-        assert errors == ["at '12:59': day 1 12:59 is in the future (now Mon 09:14)"]
-        await pilot.press("t", "enter", *"9:02", "enter")
-        await pilot.press("i")  # already in: kept, and the toast says since when
-        assert "Kai Everly · in 09:14 · already in since 09:02" in toasts(app)
-        assert [e.kind for e in all_events(seeded_db)] == ["in", "in"]
-        await pilot.press("t", "enter", *"8:30", "enter")  # "out" (the default): before the in
-        errors = [n.message for n in app._notifications if n.severity == "error"]
-        assert errors[-1] == "at '8:30': out 08:30 is before Kai Everly's first in 09:02 on day 1"
-        assert event_count(seeded_db) == 2
+        await pilot.press("t", *"9:02", "enter")
+        await pilot.press("i", "n")  # already in: asks to replace (test_rollcall); no
+        assert [e.kind for e in all_events(seeded_db)] == ["in"]
+        await pilot.press("t", *"8:30")  # before the in: no out is offered
+        assert str(app.screen.query_one("#meaning").render()) == (
+            "enter: in at 08:30, replacing the in 09:02"
+        )
+        await pilot.press("escape")
+        assert event_count(seeded_db) == 1
 
 
 async def test_u_is_a_stack_of_this_runs_actions(app, seeded_db):

@@ -238,15 +238,16 @@ async def test_a_cohort_switch_is_delivered_to_screens_and_headers(app, messages
         assert len(switched) == 2  # the roster and its header
 
 
-async def test_the_intro_clock_lives_in_the_apps_run_state(app):
+async def test_the_intro_clock_lives_in_the_database_not_the_app(app):
     from esp_tui.screens.intro import IntroScreen
+    from esp_tui.services.intro import load_intro
 
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("D")
         assert isinstance(app.screen, IntroScreen)
         await pilot.press("space")
-        cohort = app.cohort
-        assert cohort is not None
-        state = app.run_state.intros[cohort.id]
-        assert state.ticked == {0} and state.started_at == app.now()
+        state = load_intro(app.db)
+        first = app.config.intro.resources[0].title
+        assert state.ticked == {first} and state.started_at == app.now()
+        assert not hasattr(app.run_state, "intros")
         assert not hasattr(app, "_esp_intro_states")

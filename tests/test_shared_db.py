@@ -281,11 +281,11 @@ async def test_app_lock_held_past_the_timeout_is_a_message_not_a_crash(
         await pilot.pause()
         assert event_count(seeded_db) == before + 1
         # the same through a prompt's callback (`t`, a time, enter) on the next agent
-        await pilot.press("j", "t", "enter")  # t: pick "in" (preselected), then the time
+        await pilot.press("j", "t")  # t: the time box (what enter writes is said under it)
         await pilot.pause()
         holder = _hold_write_lock(db_path)
         try:
-            await pilot.press(*"09:20", "enter")
+            await pilot.press(*"09:10", "enter")  # (09:20 would be refused first: the future)
             await pilot.pause()
         finally:
             holder.execute("ROLLBACK")

@@ -94,8 +94,8 @@ def test_new_with_submit_links_progress(demo_db, capsys):
             ["failed_carrier_cert_exam", "--agent", "D1001", "--field", "score=abc"],
             "--field score",
         ),
-        # --submit needs the whole form: the first missing field is named.
-        (["carrier_ticket", "--agent", "D1001", "--field", "carrier=X", "--submit"], "--field"),
+        # A blank urgency is no choice: refused, not taken as "normal".
+        (["carrier_ticket", "--agent", "D1001", "--field", "urgency="], "--field urgency: blank"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(demo_db, capsys, argv, needle):
@@ -139,13 +139,49 @@ def test_roster_json_gains_where_and_ticket_counts(demo_db, capsys):
     assert (rows["D1001"]["where"], rows["D1002"]["where"]) == (None, room.name)
 
 
-def test_new_names_every_bad_option_on_one_line(demo_db, capsys):
+def test_new_names_every_bad_option_one_line_each(demo_db, capsys):
     argv = ["tickets", "new", "carrier_ticket", "--agent", "NOPE", "--db", str(demo_db),
             "--field", "urgency=asap", "--field", "colour=red", "--submit"]  # fmt: skip
     assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("esp-tui: error: --agent 'NOPE'") and err.count("\n") == 1
-    for needle in ("--agent 'NOPE': not in", "--field urgency: must be one of", "--field colour:",
-                   "--field carrier: required", "--field steps_tried: required"):  # fmt: skip
-        assert needle in err, needle
+    lines = capsys.readouterr().err.splitlines()
+    assert all(line.startswith("esp-tui: error: ") for line in lines)
+    needles = ("--agent 'NOPE': not in", "--field colour:", "--field carrier: required",
+               "--field summary: required", "--field steps_tried: required",
+               "--field urgency: must be one of")  # fmt: skip
+    assert len(lines) == len(needles)  # one line per bad field, every one at once
+    for needle in needles:
+        assert sum(needle in line for line in lines) == 1, needle
     assert _tickets(demo_db, capsys) == []
+
+
+def test_failed_exam_names_every_bad_field_at_once(demo_db, capsys):
+    # Attempt 9 and score 95 are wrong whatever exam is picked: said with the missing exam.
+    argv = ["tickets", "new", "failed_carrier_cert_exam", "--agent", "D1001", "--submit",
+            "--field", "attempt_no=9", "--field", "score=95", "--field", "date=2099-12-01",
+            "--db", str(demo_db)]  # fmt: skip
+    assert main(argv) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ")[2] for line in lines] == [
+        "--field task_key",
+        "--field attempt_no",
+        "--field score",
+        "--field date",
+    ]
+    assert "no exam allows more than 3 attempts" in lines[1]
+    assert "95 passes every exam" in lines[2]
+    assert "2099-12-01 is in the future" in lines[3]
+    assert _tickets(demo_db, capsys) == []
+
+
+def test_submit_names_every_bad_field_one_line_each(demo_db, capsys):
+    db = str(demo_db)
+    assert main(["tickets", "new", "call_certification", "--agent", "D1001", "--db", db,
+                 "--field", "date=2099-01-01", "--field", "scores=abc"]) == 2  # fmt: skip
+    capsys.readouterr()
+    assert main(["tickets", "new", "call_certification", "--agent", "D1001", "--db", db]) == 0
+    ticket_id = capsys.readouterr().out.split()[2]
+    assert main(["tickets", "submit", ticket_id[:8], "--db", db]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ")[3] for line in lines] == ["certifier", "scores"]
+    assert all(line.startswith(f"esp-tui: error: Call Certification {ticket_id[:8]}: ")
+               for line in lines)  # fmt: skip

@@ -168,7 +168,7 @@ async def test_rooms_open_move_and_close_from_the_keyboard(config, seeded_db, cl
         assert room.meet_link == "https://meet.google.com/abc-defg-hij"
         await pilot.press("y")  # copy the link
         assert app.clipboard == room.meet_link
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # the copied-text dialog, then the Rooms screen
 
         await pilot.press("m")
         assert isinstance(app.screen, MoveAgentScreen)
@@ -210,6 +210,7 @@ async def test_tl_status_break_copies_the_chat_line_and_shows_in_header(config, 
         await pilot.press("enter")
         await pilot.pause()
         assert app.clipboard == "Back in 15 min - on a short break"
+        await pilot.press("enter")  # closes the copied-text dialog
         assert tl.current_status(seeded_db).status == "break"  # type: ignore[union-attr]
         clock.now = clock.now.replace(minute=clock.now.minute + 4)
         assert "TL on break 4m/15m" in app.header_right()

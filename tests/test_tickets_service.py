@@ -44,7 +44,7 @@ GOOD = {
     "carrier_cert_completion": {"carrier": "Aetna", "completed_on": "2026-11-23", "score": "95"},
     "call_certification": {
         "certifier": "Ann QA",
-        "date": "2026-11-27",
+        "date": "2026-11-23",
         "scores": "90, 85, 70, 95, 88",
     },
     "failed_carrier_cert_exam": {
@@ -201,7 +201,7 @@ def test_carrier_cert_completion_marks_the_cert_passed_with_its_score(tdb, confi
 
 
 def test_completion_by_certificate_id_marks_passed_without_an_attempt(tdb, config):
-    fields = {"carrier": "Humana", "completed_on": "2026-11-24", "certificate_id": "HUM-778"}
+    fields = {"carrier": "Humana", "completed_on": "2026-11-23", "certificate_id": "HUM-778"}
     _submit(tdb, config, "carrier_cert_completion", fields)
     assert progress_store.get_status(tdb, "A1", "cert_humana") == "passed"
     assert progress_store.list_attempts(tdb, "A1", "cert_humana") == []

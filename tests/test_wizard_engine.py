@@ -49,7 +49,7 @@ def walk(engine: WizardEngine, answers: str) -> None:
         if ch == "e":
             engine.escalate(at(i))
         else:
-            engine.answer({"y": "yes", "n": "no"}[ch], at(i))
+            engine.answer({"y": "yes", "n": "no", "s": "skip"}[ch], at(i))
 
 
 # --------------------------------------------------------------------------- walking
@@ -96,7 +96,9 @@ def test_answer_no_to_the_end_of_ahip_aetna_escalates_with_every_step_tried() ->
         "AHIP/Aetna: Have the agent contact AHIP or Aetna support — did not work",
         "AHIP/Aetna: Call AHIP/Aetna support directly (TL) — did not work",
     ]
+    # Nobody noted who was contacted: the lines shown are listed, said to be unconfirmed.
     assert payload["contact_made"] == (
+        "Not recorded who was contacted; lines shown: "
         "AHIP 866.234.6909 · Support@AHIPInsuranceEducation.org; Aetna 866.714.9301"
     )
 
@@ -195,7 +197,7 @@ def test_back_across_the_include_boundary() -> None:
 @pytest.mark.parametrize(
     ("call", "error"),
     [
-        (lambda e: e.answer("maybe", T0), "answer must be 'yes' or 'no'"),
+        (lambda e: e.answer("maybe", T0), "answer must be 'yes', 'no' or 'skip'"),
         (lambda e: e.answer("no", datetime(2025, 1, 1)), "timezone-aware"),
         (lambda e: e.escalate(datetime(2025, 1, 1)), "timezone-aware"),
     ],
@@ -280,7 +282,7 @@ def test_from_state_rejects_answers_after_the_end() -> None:
 @settings(max_examples=150, deadline=None)
 @given(
     tree=st.sampled_from(sorted(SHIPPED)),
-    moves=st.lists(st.sampled_from("ynnnneb"), max_size=20),
+    moves=st.lists(st.sampled_from("ynnnsneb"), max_size=20),
 )
 def test_any_walk_keeps_its_invariants(tree: str, moves: list[str]) -> None:
     engine = WizardEngine(SHIPPED, tree)
@@ -291,7 +293,7 @@ def test_any_walk_keeps_its_invariants(tree: str, moves: list[str]) -> None:
             if len(history) > 1:
                 history.pop()
         elif engine.outcome is None:
-            walk_one = {"y": "yes", "n": "no"}
+            walk_one = {"y": "yes", "n": "no", "s": "skip"}
             if move == "e":
                 engine.escalate(at(i))
             else:

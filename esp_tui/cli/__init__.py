@@ -59,6 +59,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     ctx = CliContext(args, env)
     func = getattr(args, "func", run_app)
     try:
+        # The config first: a bad one stops every command before a database is opened (or
+        # created), so nothing is written.
+        ctx.check_config()
         return func(args, ctx)
     except CliError as e:
         print(f"esp-tui: error: {printable(str(e))}", file=sys.stderr)

@@ -7,18 +7,20 @@ services/meet_import); their refusals exit 2, naming the argument.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import sys
 from typing import TYPE_CHECKING
 
 from esp_tui.cli.common import add_cohort_option, add_command, parse_day, require_cohort
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
+from esp_tui.cli.path_args import source_arg
 
 if TYPE_CHECKING:
     from esp_tui.domain.models import Cohort
 
 _STAMP_USAGE = """
-  esp-tui stamp AGENT_ID in|out|absent [--kind KIND] [--at HH:MM] [--day N] [--cohort NAME]
-  esp-tui stamp import FILE.csv [--day N] [--yes] [--cohort NAME]"""
+  esp-tui stamp AGENT_ID in|out|absent [--kind KIND] [--at HH:MM] [--day N] [--replace]
+                                       [--cohort NAME]
+  esp-tui stamp import FILE.csv|URL [--tab NAME] [--day N] [--yes] [--cohort NAME]"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +39,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--at", metavar="HH:MM", help="when, in the cohort's timezone (default now)")
     p.add_argument("--day", type=parse_day, metavar="N", help="cohort day (default today)")
     p.add_argument(
+        "--replace",
+        action="store_true",
+        help="in: the agent is already in (after everyone-in, say): void that in and stamp this"
+        " time instead (one action)",
+    )
+    p.add_argument(
         "--yes", action="store_true", help="import: write the proposed stamps (else only show)"
+    )
+    p.add_argument(
+        "--tab",
+        metavar="NAME",
+        help="import from a Google Sheet URL: the tab (default: the URL's, else the first)",
     )
     add_cohort_option(p)
     p.set_defaults(func=run_stamp)
@@ -95,6 +108,10 @@ def run_stamp(args: argparse.Namespace, ctx: CliContext) -> int:
         return run_import(args, ctx)
     if args.yes:
         raise CliError("--yes: only for `esp-tui stamp import FILE.csv`")
+    if args.tab is not None:
+        raise CliError("--tab: only for `esp-tui stamp import URL`")
+    if args.replace and args.what != "in":
+        raise CliError("--replace: only for `in` (it replaces the in the agent is in since)")
     cohort = require_cohort(ctx)
     day = _day(ctx, cohort, args.day)
     try:
@@ -108,7 +125,13 @@ def run_stamp(args: argparse.Namespace, ctx: CliContext) -> int:
             now=ctx.now(),
             at=args.at,
             absence_kind=args.kind,
+            replace=args.replace,
         )
+    except svc.AlreadyIn as e:  # the same question `t` asks on the roster, as a flag
+        new = f"in at {args.at}" if args.at else "in now"
+        raise CliError(
+            str(e).split(" (replace", 1)[0] + f"; add --replace to void that in and stamp {new}"
+        ) from None
     except svc.AttendanceError as e:
         raise _refused(e, args) from None
     ids = ", ".join(f"#{i}" for i in result.action.event_ids)
@@ -120,6 +143,7 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.domain.text import visible
     from esp_tui.services import attendance as svc
     from esp_tui.services import meet_import as meet
+    from esp_tui.services.sheet_source import SheetReadError
 
     if args.kind is not None or args.at is not None:
         raise CliError("--kind/--at: not for `stamp import` (times come from the report)")
@@ -130,11 +154,19 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
         require_open(ctx.db)  # CohortClosed: one line, exit 2
     day = _day(ctx, cohort, args.day)
     try:
-        preview = meet.preview_meet_report(ctx.db, cohort, Path(args.what))
+        preview = meet.preview_meet_report(
+            ctx.db, cohort, source_arg(args.what), day=day, config=ctx.config, env=ctx.env,
+            tab=args.tab,
+            interactive=sys.stdin.isatty(),
+        )  # fmt: skip
         # the review screen's rule: outs only once the day is over
         _, _, include_out = meet.meet_defaults(ctx.db, cohort, day, preview, ctx.now())
     except svc.AttendanceError as e:
         raise _refused(e, args) from None
+    except SheetReadError as e:
+        raise CliError(str(e), e.exit_code) from None
+    for warning in preview.warnings:
+        ctx.warn(warning)
     # Names from the roster and the Meet report are text: one line each, escapes visible.
     names = {p.agent_id: visible(preview.names[p.agent_id]) for p in preview.proposals}
     width = max((len(n) for n in names.values()), default=4)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from esp_tui.cli.common import add_command
 from esp_tui.cli.context import EXIT_FAIL, EXIT_OK, CliContext, CliError
+from esp_tui.cli.path_args import path_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--out",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="write the backup to FILE (must not exist yet) instead of the backups folder",
     )
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "restore",
         "replace the database with a checked backup (refused while esp-tui has it open)",
     )
-    p.add_argument("file", type=Path, metavar="FILE", help="a backup made by esp-tui")
+    p.add_argument("file", type=path_arg, metavar="FILE", help="a backup made by esp-tui")
     p.set_defaults(func=run_restore)
 
 

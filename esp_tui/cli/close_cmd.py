@@ -1,10 +1,10 @@
-"""Close of day: `esp-tui check`, `sync`, `sheet init`, `auth check`, `report handoff`."""
+"""Close of day: `esp-tui check`, `sync`, `sheet init`, `auth login|logout|check`,
+`report handoff`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from esp_tui.cli.common import (
@@ -14,7 +14,8 @@ from esp_tui.cli.common import (
     parse_day,
     require_cohort,
 )
-from esp_tui.cli.context import EXIT_FAIL, EXIT_OK, CliContext, CliError
+from esp_tui.cli.context import EXIT_FAIL, EXIT_OK, EXIT_USAGE, CliContext, CliError
+from esp_tui.cli.path_args import path_arg
 from esp_tui.domain.text import printable, visible
 
 if TYPE_CHECKING:
@@ -47,15 +48,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_cohort_option(p)
     p.set_defaults(func=run_sheet_init)
 
-    auth = add_command(sub, "auth", "Google credentials")
-    asub = auth.add_subparsers(dest="auth_cmd", metavar="{check}", required=True)
+    auth = add_command(sub, "auth", "Google sign-in: login, logout, check")
+    asub = auth.add_subparsers(dest="auth_cmd", metavar="{login,logout,check}", required=True)
+    p = add_command(asub, "login", "sign in to Google once; sync then uses the saved token")
+    p.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="only print the address, to open in a browser elsewhere (over SSH: ssh -L)",
+    )
+    p.add_argument(
+        "--port",
+        type=_port,
+        metavar="N",
+        help="wait for Google's answer on localhost:N (default 8085; the same N in ssh -L)",
+    )
+    p.add_argument(
+        "--timeout", type=_seconds, metavar="S", help="give up after S seconds (default 300)"
+    )
+    p.set_defaults(func=run_auth_login)
+    p = add_command(asub, "logout", "remove the saved sign-in token from this computer")
+    p.set_defaults(func=run_auth_logout)
     p = add_command(asub, "check", "say which identity is used and whether the sheet opens")
     p.set_defaults(func=run_auth_check)
 
     report = add_command(sub, "report", "reports")
     rsub = report.add_subparsers(dest="report_cmd", metavar="{handoff}", required=True)
     p = add_command(rsub, "handoff", "the day-5 handoff for the agents' next TLs (markdown)")
-    p.add_argument("--out", type=Path, metavar="FILE.md", help="write to a file, not stdout")
+    p.add_argument("--out", type=path_arg, metavar="FILE.md", help="write to a file, not stdout")
     add_cohort_option(p)
     p.set_defaults(func=run_handoff)
 
@@ -66,7 +85,7 @@ def run_check(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.services.readiness import check_day as readiness_for
 
     day = check_day(ctx, args.day)
-    result = readiness_for(ctx.db, day)
+    result = readiness_for(ctx.db, day, ctx.config)
     if args.json:
         ctx.print_json(result.to_json())
     else:
@@ -192,6 +211,90 @@ def run_auth_check(args: argparse.Namespace, ctx: CliContext) -> int:
     except SyncFailed as err:
         return _failed(ctx, args, err)
     ctx.out(f"spreadsheet {target.key!r} opens: {title!r}")
+    return EXIT_OK
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1..65535, got {value!r}")
+    return int(value)
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {value!r}")
+    return seconds
+
+
+def _service_account(ctx: CliContext) -> str:
+    key_file = ctx.config.sheet.service_account_file
+    return key_file or ctx.env.get("GOOGLE_APPLICATION_CREDENTIALS", "")
+
+
+def run_auth_login(args: argparse.Namespace, ctx: CliContext) -> int:
+    """The browser sign-in (sync/auth.oauth_login); this only words it for the terminal."""
+    from esp_tui.sync.auth import (
+        DEFAULT_LOGIN_PORT,
+        DEFAULT_LOGIN_TIMEOUT_S,
+        LoginError,
+        oauth_login,
+    )
+    from esp_tui.sync.target import default_token_path
+
+    client = ctx.config.sheet.oauth_client_file
+    if not client:
+        raise CliError(
+            "auth login: no OAuth client: set [sheet] oauth_client_file in the config to the "
+            "client_secret JSON of a Desktop app OAuth client (README: Google sign-in)"
+        )
+    port = args.port or DEFAULT_LOGIN_PORT
+    timeout = args.timeout or DEFAULT_LOGIN_TIMEOUT_S
+    token = default_token_path()
+
+    def announce(url: str) -> None:  # once localhost:port listens
+        where = " on your own computer" if args.no_browser else ""
+        ctx.out(f"Sign in to Google: open this address in a browser{where}:")
+        ctx.out()
+        ctx.out(f"    {url}")
+        ctx.out()
+        if args.no_browser:
+            ctx.out(f"Over SSH, forward the port first: ssh -L {port}:localhost:{port} HOST")
+        ctx.out(f"Waiting up to {timeout:g} s for the browser to come back to localhost:{port} ...")
+        sys.stdout.flush()
+
+    try:
+        oauth_login(
+            client,
+            token,
+            open_browser=not args.no_browser,
+            port=port,
+            timeout_s=timeout,
+            announce=announce,
+        )
+    except LoginError as err:
+        raise CliError(f"auth login: {err}", code=EXIT_USAGE if err.usage else EXIT_FAIL) from None
+    ctx.out(f"signed in: token saved in {token} (readable by you only)")
+    if _service_account(ctx):
+        ctx.warn("a service-account key is configured and sync uses it, not this sign-in")
+    ctx.out("next: `esp-tui auth check` says whether the sheet opens")
+    return EXIT_OK
+
+
+def run_auth_logout(args: argparse.Namespace, ctx: CliContext) -> int:
+    from esp_tui.sync.auth import sign_out
+    from esp_tui.sync.target import default_token_path
+
+    token = default_token_path()
+    if sign_out(token):
+        ctx.out(f"signed out: removed the saved token {token}")
+    else:
+        ctx.out(f"not signed in: no saved token at {token}")
+    if _service_account(ctx):
+        ctx.out("the service-account key file is left in place; sync still uses it")
     return EXIT_OK
 
 

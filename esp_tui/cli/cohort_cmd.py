@@ -8,10 +8,10 @@ written.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from esp_tui.cli.common import add_command, parse_date
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
+from esp_tui.cli.path_args import path_arg
 
 _SUBCOMMANDS = "{new,list,use,close,reopen,carry}"
 
@@ -30,7 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--start", type=parse_date, required=True, metavar="YYYY-MM-DD", help="date of day 1"
     )
     new.add_argument(
-        "--roster", type=Path, metavar="FILE.csv", help="its agents (agent_id, name, email[, team])"
+        "--roster",
+        type=path_arg,
+        metavar="FILE.csv",
+        help="its agents (agent_id, name, email[, team])",
     )
     new.set_defaults(func=run_new)
 

@@ -39,7 +39,17 @@ class CliContext:
     def config(self) -> Config:
         from esp_tui.config import load_config
 
-        return load_config(getattr(self.args, "config", None), self.env)
+        config = load_config(getattr(self.args, "config", None), self.env)
+        if config.keymap:  # checked against the app's bindings (loads Textual: only when set)
+            from esp_tui.keymap import check_keymap
+
+            check_keymap(config)
+        return config
+
+    def check_config(self) -> None:
+        """Load and check the config now (raises ConfigError): main() calls it before any
+        command runs, so a bad config never leaves a database file behind."""
+        self.config  # noqa: B018 (a cached property: evaluated for its check)
 
     @cached_property
     def db_path(self):  # -> Path

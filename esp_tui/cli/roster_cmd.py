@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from esp_tui.cli.common import add_cohort_option, add_command, parse_date
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
+from esp_tui.cli.path_args import source_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     roster = add_command(sub, "roster", "import and list the cohort's agents")
     rsub = roster.add_subparsers(dest="roster_cmd", metavar="{import,list}", required=True)
-    imp = add_command(rsub, "import", "import agents from a CSV (agent_id, name, email[, team])")
-    imp.add_argument("file", type=Path, metavar="FILE.csv")
+    imp = add_command(
+        rsub,
+        "import",
+        "import agents from a roster file (CSV, semicolon or tab separated, any Excel encoding)"
+        " or a Google Sheet URL: an id, a name, an email and an optional team, found by the"
+        " header texts of [roster.columns]",
+    )
+    imp.add_argument("file", type=source_arg, metavar="FILE.csv|URL")
+    imp.add_argument(
+        "--tab", metavar="NAME", help="the Google Sheet's tab (default: the URL's, else the first)"
+    )
     # Its own --cohort (dest `cohort`): an existing cohort's roster is updated, a new name
     # creates the cohort. Not the `cohort_scope` of the other commands.
     imp.add_argument(
@@ -42,7 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.domain.roster_csv import RosterError
-    from esp_tui.services.roster import import_roster, read_roster_file
+    from esp_tui.services.roster import import_roster, read_roster_source
+    from esp_tui.services.sheet_source import SheetReadError
 
     # `esp-tui --cohort NAME roster import ...` means the import's own --cohort NAME (create
     # or update), never a scope: a new name does not exist yet to be scoped to.
@@ -52,18 +64,25 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
             raise CliError(f"--cohort: given twice ('{scope}' and '{args.cohort}'); give it once")
         args.cohort, args.cohort_scope = args.cohort or scope, None
     try:
-        agents = read_roster_file(args.file)  # before the DB is even opened
+        roster = read_roster_source(  # the whole file or tab, before the DB is even opened
+            args.file, config=ctx.config, env=ctx.env, tab=args.tab,
+            interactive=sys.stdin.isatty(),
+        )  # fmt: skip
+        for warning in roster.warnings:
+            ctx.warn(warning)
         result = import_roster(
             ctx.db,
             ctx.config,
             args.file,
-            agents,
+            roster.agents,
             cohort_name=args.cohort,
             start=args.start,
             today=ctx.today(),
         )
     except RosterError as e:
         raise CliError(str(e)) from None
+    except SheetReadError as e:
+        raise CliError(str(e), e.exit_code) from None
     c = result.counts
     verb = " created" if result.cohort_created else ""
     ctx.out(f"cohort '{result.cohort.name}'{verb} (day 1 = {result.cohort.start_date})")

@@ -2,8 +2,9 @@
 
 `new` is `services.tickets.new_ticket`: a draft, where only the fields given are checked (each
 must be well-formed; a missing required field is fine until submit), or with `--submit` a
-submitted ticket, and then the whole form must validate. Either way every bad field is named on
-one error line, exit 2, and nothing is written. Date fields left out default to the cohort's today.
+submitted ticket, and then the whole form must validate. Either way every bad field is named at
+once, one error line per field, exit 2, and nothing is written. Date fields left out default to
+the cohort's today.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def _fail(e: Exception) -> CliError:
 
 
 def _invalid(errors: dict[str, str]) -> CliError:
-    """Every problem of a refused `new` on one line, each named by the option the TL typed:
-    `agent 'X': …` → `--agent 'X': …`, `urgency: …` → `--field urgency: …`."""
+    """Every problem of a refused `new`, one line per field, each named by the option the TL
+    typed: `agent 'X': …` → `--agent 'X': …`, `urgency: …` → `--field urgency: …`."""
     parts: list[str] = []
     for key, msg in errors.items():
         if key == "agent_id" and msg.startswith("agent "):
@@ -97,7 +98,13 @@ def _invalid(errors: dict[str, str]) -> CliError:
         else:
             option = "--agent" if key == "agent_id" else f"--field {key}"
             parts.append(f"{option}: {msg}" if key else msg)  # "" = the form as a whole
-    return CliError("; ".join(parts))
+    return CliError(_lines(parts))
+
+
+def _lines(parts: list[str]) -> str:
+    """One error line per problem: main() prefixes the first, the others get the same prefix
+    here (a message's own line breaks become spaces, so each problem stays one line)."""
+    return "\nesp-tui: error: ".join(" ".join(p.splitlines()) for p in parts)
 
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -142,8 +149,9 @@ def run_submit(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         ticket_id = svc.resolve_id(ctx.db, args.id)
         t = svc.submit_ticket(ctx.db, ctx.config, ticket_id, now=ctx.now())
-    except svc.TicketInvalid as e:
-        raise CliError(str(e)) from None
+    except svc.TicketInvalid as e:  # "<form> <id>: <field>: <problem>", a line per field
+        lines = [f"{e.what}: {k}: {m}" if k else f"{e.what}: {m}" for k, m in e.errors.items()]
+        raise CliError(_lines(lines)) from None
     except svc.TicketError as e:
         raise _fail(e) from None
     ctx.out(f"submitted {t.form} {t.id} for {t.agent_id}")

@@ -9,6 +9,7 @@ from typing import Any
 
 from esp_tui.cli.common import add_command
 from esp_tui.cli.context import EXIT_OK, EXIT_USAGE, CliError
+from esp_tui.cli.path_args import path_arg
 from esp_tui.domain.text import printable, visible
 from esp_tui.domain.trees import Tree, TreeError, include_errors, outline, tree_errors
 from esp_tui.services.tree_files import check_trees, parse_tree_file, shipped_trees_dir
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "validate",
         "check tree files (no FILE: all shipped and user trees); exit 0 valid, 2 invalid",
     )
-    val.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    val.add_argument("files", nargs="*", type=path_arg, metavar="FILE")
     val.set_defaults(func=run_validate)
     show = add_command(tsub, "show", "print a tree's steps as an indented outline")
     show.add_argument("name", metavar="NAME")

@@ -2,19 +2,30 @@
 
 A day's arrival, departure and flags are derived from its append-only events (DESIGN.md §4):
 first `in` and last `out` decide; an `absent` mark overrides the stamps; an `undo` cancels an
-earlier event. Times are aware datetimes: entered and shown in the cohort's timezone, stored in UTC.
+earlier event, and a void is an undo with a reason (a correction): every reader goes through
+`effective_events`, so a voided stamp counts nowhere. Times are aware datetimes: entered and
+shown in the cohort's timezone, stored in UTC.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any, Final, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# The wall-clock helpers live in wall_time.py; their historic home re-exports them.
+from esp_tui.domain.wall_time import LOCAL_ZONE as LOCAL_ZONE
+from esp_tui.domain.wall_time import format_local as format_local
+from esp_tui.domain.wall_time import iana_zone as iana_zone
+from esp_tui.domain.wall_time import is_local_zone as is_local_zone
+from esp_tui.domain.wall_time import local_datetime as local_datetime
+from esp_tui.domain.wall_time import parse_hhmm as parse_hhmm
+from esp_tui.domain.wall_time import parse_typed_time as parse_typed_time
+from esp_tui.domain.wall_time import require_aware as _require_aware
+from esp_tui.domain.wall_time import to_utc as to_utc
 
 # --- codes -----
 
@@ -130,11 +141,6 @@ class AttendanceConfig(BaseModel):
 # --- events -----
 
 
-def _require_aware(dt: datetime, what: str) -> None:
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware, got naive {dt.isoformat()}")
-
-
 class AttendanceEvent(BaseModel):
     """One append-only attendance event; `at` is stored in UTC."""
 
@@ -148,6 +154,13 @@ class AttendanceEvent(BaseModel):
     absence_kind: AbsenceKind | None = None
     undoes: int | None = None
     created_at: datetime | None = None
+    reason: str | None = None  # set on a void: an undo the TL gave a reason for
+    entered_by: str = "tl"
+
+    @property
+    def is_void(self) -> bool:
+        """A void (a correction with a reason), as opposed to `u` undoing this run's action."""
+        return self.kind == "undo" and self.reason is not None
 
     @field_validator("at", "created_at")
     @classmethod
@@ -172,11 +185,13 @@ class AttendanceEvent(BaseModel):
             raise ValueError(f"absence_kind is only for absent events, not {self.kind!r}")
         if (self.kind == "undo") != (self.undoes is not None):
             raise ValueError("an undo event (and only an undo event) names the event it undoes")
+        if self.reason is not None and (self.kind != "undo" or not self.reason.strip()):
+            raise ValueError("a reason is only for a void (an undo), and cannot be blank")
         return self
 
 
 def effective_events(events: Iterable[AttendanceEvent]) -> list[AttendanceEvent]:
-    """The events still in force: undone events and the undos themselves are dropped.
+    """The events still in force: undone or voided events and the undos/voids are dropped.
 
     An undo of an undo reinstates the original event (redo). Undos are walked newest first, so
     every undo's own fate is settled before it acts; an undo can only target an older event.
@@ -328,56 +343,3 @@ def badge_label(flag: str, absence_kind: str | None = None) -> str:
 def day_badges(day: DayAttendance) -> list[str]:
     """The badge texts of a day, in flag order."""
     return [badge_label(f, day.absence_kind) for f in day.flags]
-
-
-# --- time helpers -----
-
-_HHMM = re.compile(r"(\d{1,2}):(\d{2})")
-
-
-def parse_hhmm(text: str) -> time:
-    """Parse a cohort-local "HH:MM" (a one-digit hour is fine)."""
-    m = _HHMM.fullmatch(text.strip())
-    if m is None or int(m[1]) > 23 or int(m[2]) > 59:
-        raise ValueError(f"bad time {text!r}: expected HH:MM")
-    return time(int(m[1]), int(m[2]))
-
-
-def to_utc(dt: datetime) -> datetime:
-    """An aware datetime in UTC (naive datetimes are refused: their zone is a guess)."""
-    _require_aware(dt, "datetime")
-    return dt.astimezone(UTC)
-
-
-def local_datetime(day_date: date, t: time, tz: tzinfo) -> datetime:
-    """The aware local datetime of a wall-clock time on a date, DST-correct.
-
-    fold=0 takes the first of an ambiguous fall-back time; a nonexistent spring-forward time
-    (e.g. 02:30) gets the pre-transition offset, and the round trip through UTC moves it
-    forward to the real wall time (03:30).
-    """
-    naive = datetime.combine(day_date, t.replace(tzinfo=None, fold=0))
-    return naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
-
-
-def format_local(dt_utc: datetime, tz: tzinfo) -> str:
-    """Format as HH:MM in the cohort's zone (seconds are dropped, not rounded)."""
-    return to_utc(dt_utc).astimezone(tz).strftime("%H:%M")
-
-
-LOCAL_ZONE: Final = "local"
-
-
-def is_local_zone(name: str) -> bool:
-    """True for "local" (any case): the machine's zone, which only the service layer can read."""
-    return name.strip().lower() == LOCAL_ZONE
-
-
-def iana_zone(name: str) -> ZoneInfo:
-    """An IANA zone by name ("local" is resolved by services/clock.py, which reads the machine)."""
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown timezone {name!r}: expected an IANA name like 'America/Chicago' or 'local'"
-        ) from None

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -73,8 +74,29 @@ def _blank_is_none(v: Any) -> Any:
     return None if isinstance(v, str) and not v.strip() else v
 
 
+def _not_future(v: dt.date, info: ValidationInfo) -> dt.date:
+    # "today" in the context is the cohort's today (the service reads it from its clock).
+    today: dt.date | None = _ctx(info, "today")
+    if today is not None and v > today:
+        raise _form_error(
+            f"{v.isoformat()} is in the future (today is {today.isoformat()}): "
+            "give the day it happened"
+        )
+    return v
+
+
+def _urgency(v: Any) -> Any:
+    if isinstance(v, str):
+        if not v.strip():
+            raise _form_error(f"blank is not an urgency; {URGENCY_MSG}")
+        return v.strip().lower()
+    return v
+
+
 Score = Annotated[float, BeforeValidator(_number), Field(ge=0, le=100, allow_inf_nan=False)]
 Date = Annotated[dt.date, BeforeValidator(_date)]
+# The day something was done (a cert passed, calls graded, an exam failed): never after today.
+DoneDate = Annotated[dt.date, BeforeValidator(_date), AfterValidator(_not_future)]
 Required = Annotated[str, Field(min_length=1)]
 OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
 
@@ -98,7 +120,7 @@ def _exam_task(key: str, tasks: Mapping[str, TaskSpec]) -> TaskSpec:
 class CarrierCertCompletion(_Form):
     carrier: Required
     task_key: OptionalText = None  # the cert task it completes; found by carrier when left out
-    completed_on: Date
+    completed_on: DoneDate
     score: Annotated[Score | None, BeforeValidator(_blank_is_none)] = None
     certificate_id: Annotated[OptionalText, Field(validate_default=True)] = None
     proof_note: str = ""
@@ -183,7 +205,7 @@ def parse_scores(v: Any) -> list[float]:
 
 class CallCertification(_Form):
     certifier: Required
-    date: Date
+    date: DoneDate
     scores: Annotated[list[float], BeforeValidator(parse_scores)]
     # Computed from the scores by the call-cert rule; whatever was passed in is discarded.
     result: Annotated[Literal["passed", "failed"] | None, BeforeValidator(lambda _: None)] = None
@@ -216,7 +238,7 @@ class FailedCarrierCertExam(_Form):
     task_key: Required  # the exam or cert failed
     attempt_no: Annotated[int, BeforeValidator(_no_bool), Field(ge=1)]
     score: Score
-    date: Date
+    date: DoneDate
     # Filled in from the failed-exam guide when the catalog is in the context; else kept as given.
     next_step: str = ""
 
@@ -234,6 +256,10 @@ class FailedCarrierCertExam(_Form):
         task = _task_in_context(info)
         if task is not None and task.max_attempts is not None and v > task.max_attempts:
             raise _form_error(f"{task.label} allows {task.max_attempts} attempts")
+        most = _highest([t.max_attempts for t in _exams_if_no_task(info)])
+        if most is not None and v > most:
+            # No exam yet: wrong whichever is picked, so said now, not after the pick.
+            raise _form_error(f"no exam allows more than {most:g} attempts")
         return v
 
     @field_validator("score")
@@ -243,6 +269,12 @@ class FailedCarrierCertExam(_Form):
         if task is not None and task.pass_mark is not None and v >= task.pass_mark:
             raise _form_error(
                 f"{v:g} passes {task.label} (pass mark {task.pass_mark:g}); "
+                "use a Carrier Cert Completion"
+            )
+        mark = _highest([t.pass_mark for t in _exams_if_no_task(info)])
+        if mark is not None and v >= mark:
+            raise _form_error(
+                f"{v:g} passes every exam (the highest pass mark is {mark:g}); "
                 "use a Carrier Cert Completion"
             )
         return v
@@ -262,14 +294,29 @@ def _task_in_context(info: ValidationInfo) -> TaskSpec | None:
     return tasks.get(key) if tasks is not None and key is not None else None
 
 
+def _exams_if_no_task(info: ValidationInfo) -> list[TaskSpec]:
+    """Every exam of the catalog when the form's exam is missing or refused (else none): a value
+    wrong for all of them is reported with the missing exam, not after the TL picks one."""
+    tasks: Mapping[str, TaskSpec] | None = _ctx(info, "tasks")
+    if tasks is None or info.data.get("task_key") is not None:
+        return []
+    return [t for t in tasks.values() if t.is_exam]
+
+
+def _highest(values: list[float | None] | list[int | None]) -> float | None:
+    """The highest of `values` when every one is set (else a limit of one is unknown)."""
+    if not values or any(v is None for v in values):
+        return None
+    return max(float(v) for v in values if v is not None)
+
+
 class CarrierTicket(_Form):
     carrier: Required  # carrier or system (AHIP, Aetna, Citrix...)
     summary: Required
     steps_tried: Required
     contact_made: str = ""
-    urgency: Annotated[
-        Urgency, BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v)
-    ] = "normal"
+    # Left out: "normal". Given blank: refused (a blank choice is not an urgency).
+    urgency: Annotated[Urgency, BeforeValidator(_urgency)] = "normal"
 
 
 FormModel = CarrierCertCompletion | CallCertification | FailedCarrierCertExam | CarrierTicket

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -41,8 +42,9 @@ __all__ = [
     "CARRIER_TICKET", "DATE_MSG", "FORMS", "FORM_LABELS", "FORM_MODELS", "FORM_NAMES", "SCORE_MSG",
     "URGENCIES", "CallCertification", "CarrierCertCompletion", "CarrierTicket",
     "FailedCarrierCertExam", "FieldSpec", "FormField", "FormModel", "FormSpec", "UnknownFormError",
-    "Urgency", "completion_task", "default_form_tabs", "display_label", "escalation_form",
-    "form_fields", "form_label", "form_spec", "parse_scores", "ticket_gist", "validate_form",
+    "Urgency", "blank_refused", "completion_task", "default_form_tabs", "display_label",
+    "escalation_form", "form_fields", "form_label", "form_spec", "parse_scores", "ticket_gist",
+    "validate_form",
 ]  # fmt: skip
 
 FieldKind = Literal["text", "longtext", "date", "number", "choice"]
@@ -293,6 +295,12 @@ def form_fields(form_name: str, tasks: Mapping[str, TaskSpec] | None = None) -> 
     return out
 
 
+def blank_refused(form_name: str) -> frozenset[str]:
+    """The fields where a blank value is an error, not "not filled in": the choices (a blank
+    choice is no choice; left out, a choice takes its default)."""
+    return frozenset(f.key for f in form_spec(form_name).fields if f.kind == "choice")
+
+
 def _message(spec: FormSpec, err: ErrorDetails) -> str:
     field = str(err["loc"][0]) if err["loc"] else ""
     kind = err["type"]
@@ -316,22 +324,26 @@ def validate_form(
     tasks: Mapping[str, TaskSpec] | None = None,
     guide: Sequence[GuideStep] | None = None,
     call_cert: CallCertRule | None = None,
+    today: date | None = None,
 ) -> tuple[BaseModel | None, dict[str, str]]:
     """Validate what the TL typed (strings, or typed values from stored JSON).
 
-    Returns (model, {}) or (None, {field: message}) with one message per field; errors that
-    concern the form as a whole are keyed "". Blank strings count as not filled in. With `tasks`
-    the exam/cert keys, pass marks and attempt limits are checked and `next_step` is filled in;
-    `call_cert` is the rule a Call Certification is decided by (default: the shipped one).
-    Raises UnknownFormError for a form name not in FORMS.
+    Returns (model, {}) or (None, {field: message}) with one message per field, every failing
+    field at once; errors that concern the form as a whole are keyed "". Blank strings count as
+    not filled in, except in a choice (`blank_refused`: a blank urgency is refused, not taken
+    as the default). With `tasks` the exam/cert keys, pass marks and attempt limits are checked
+    and `next_step` is filled in; `call_cert` is the rule a Call Certification is decided by
+    (default: the shipped one); with `today` (the cohort's) a date of something done may not
+    be after it. Raises UnknownFormError for a form name not in FORMS.
     """
     spec = form_spec(form_name)
+    keep_blank = blank_refused(form_name)
     data = {
         k: v.strip() if isinstance(v, str) else v
         for k, v in fields.items()
-        if not (isinstance(v, str) and not v.strip())
+        if k in keep_blank or not (isinstance(v, str) and not v.strip())
     }
-    context = {"tasks": tasks, "guide": guide, "call_cert": call_cert}
+    context = {"tasks": tasks, "guide": guide, "call_cert": call_cert, "today": today}
     try:
         return spec.model.model_validate(data, context=context), {}
     except ValidationError as exc:

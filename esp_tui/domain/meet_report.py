@@ -1,22 +1,50 @@
-"""Google Meet attendance reports: parse the CSV and propose stamps (pure: pydantic + stdlib).
+"""Google Meet attendance reports: read the export and propose stamps (pure).
 
-Two header styles are accepted (matched case- and space-insensitively):
-  "First name","Last name","Email","Duration","Time joined","Time exited"   (Meet attendance report)
-  "Participant","Email","First seen","Last seen"                            (older / add-on exports)
-A few preamble lines before the header (meeting code, title) are skipped.
+The file (or a Google Sheet tab) is read by detection (domain/tabular.py: encoding, delimiter,
+title lines). The layouts known, by their headers (any case, spacing or punctuation):
+  First name, Last name, Email, Duration, Time joined, Time exited   (Workspace report; Excel)
+  Participant, Email, First seen, Last seen                          (older / add-on exports)
+  Full Name, First Seen, Time in Call                  (Google Meet Attendance List extension)
+  Names, Email, Comments, Arrival time, Last Seen                      (other extensions)
+  Last Name, First Name, Present, Time In, Time Out, # of Joins, Mins. Present
+Without an email a participant is matched by name: "First Last" or "Last, First", accents,
+case and punctuation folded.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import datetime, time, tzinfo
+from datetime import date, time, tzinfo
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from esp_tui.domain.tabular import (
+    Layout,
+    NoHeader,
+    Record,
+    Table,
+    TableError,
+    key,
+    read_rows,
+    read_table,
+)
+from esp_tui.domain.tabular_time import add_clamped, parse_duration, parse_meet_time
+
+__all__ = [
+    "MEET_LAYOUTS",
+    "MeetReportError",
+    "MeetRow",
+    "Proposal",
+    "normalize_name",
+    "parse_meet_report",
+    "parse_meet_time",
+    "propose_stamps",
+    "read_meet_report",
+    "read_meet_rows",
+]
 
 
 class MeetReportError(ValueError):
@@ -47,126 +75,146 @@ class Proposal(BaseModel):
     matched_by: Literal["email", "name"]
 
 
-# Normalized header -> role, per style. Duration is read by nobody: it follows from the times.
-_STYLES: Final[tuple[dict[str, str], ...]] = (
-    {
-        "firstname": "first_name",
-        "lastname": "last_name",
-        "email": "email",
-        "timejoined": "first_seen",
-        "timeexited": "last_seen",
-    },
-    {
-        "participant": "participant",
-        "email": "email",
-        "firstseen": "first_seen",
-        "lastseen": "last_seen",
-    },
+MEET_LAYOUTS: Final[tuple[Layout, ...]] = (
+    Layout(
+        "Google Meet attendance report",
+        {
+            "first_name": ("First name",),
+            "last_name": ("Last name",),
+            "email": ("Email",),
+            "first_seen": ("Time joined",),
+            "last_seen": ("Time exited",),
+        },
+        ("first_name", "last_name", "email", "first_seen", "last_seen"),
+    ),
+    Layout(
+        "participant list",
+        {
+            "participant": ("Participant",),
+            "email": ("Email",),
+            "first_seen": ("First seen",),
+            "last_seen": ("Last seen",),
+        },
+        ("participant", "email", "first_seen", "last_seen"),
+    ),
+    Layout(
+        "Google Meet Attendance List extension",
+        {"participant": ("Full Name",), "first_seen": ("First Seen",), "length": ("Time in Call",)},
+        ("participant", "first_seen", "length"),
+    ),
+    Layout(
+        "arrival list",
+        {
+            "participant": ("Names", "Name"),
+            "email": ("Email",),
+            "first_seen": ("Arrival time",),
+            "last_seen": ("Last Seen",),
+        },
+        ("participant", "first_seen", "last_seen"),
+    ),
+    Layout(
+        "Time In / Time Out list",
+        {
+            "last_name": ("Last Name",),
+            "first_name": ("First Name",),
+            "present": ("Present",),
+            "first_seen": ("Time In",),
+            "last_seen": ("Time Out",),
+        },
+        ("last_name", "first_name", "first_seen", "last_seen"),
+    ),
 )
-_HEADER_SCAN: Final = 10  # how many leading records may precede the header
-_EXPECTED: Final = (
-    '"First name","Last name","Email","Time joined","Time exited" '
-    'or "Participant","Email","First seen","Last seen"'
-)
+_ABSENT: Final = frozenset({"no", "n", "false", "0", "absent", "not present"})
 
 
-def _norm_header(text: str) -> str:
-    return re.sub(r"\s+", "", text.replace("\ufeff", "")).lower()
+def known_layouts() -> str:
+    return "; ".join(layout.describe() for layout in MEET_LAYOUTS)
 
 
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
+def _wrap(err: TableError) -> MeetReportError:
+    if isinstance(err, NoHeader):
+        return MeetReportError(
+            f"{err.source}: no header row of a Meet report: found"
+            f" {', '.join(err.found) or 'nothing'} (row {err.row}); known: {known_layouts()}"
+        )
+    return MeetReportError(str(err))
 
 
-def parse_meet_time(text: str, tz: tzinfo | None = None) -> time:
-    """Parse HH:MM, HH:MM:SS, h:mm AM, h:mm:ss PM or an ISO datetime (whose date is ignored).
-
-    An ISO datetime with an offset is converted to `tz` when given; otherwise its wall time is kept.
-    """
-    s = text.strip()
-    m = _CLOCK.fullmatch(s)
-    if m is not None:
-        hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
-        if m[4]:
-            if not 1 <= hour <= 12:
-                raise ValueError(f"bad time {text!r}")
-            hour = hour % 12 + (12 if m[4].lower().startswith("p") else 0)
-        if hour > 23 or minute > 59 or second > 59:
-            raise ValueError(f"bad time {text!r}")
-        return time(hour, minute, second)
+def read_meet_report(
+    data: bytes, filename: str, tz: tzinfo | None = None, *, on: date | None = None
+) -> tuple[list[MeetRow], tuple[str, ...]]:
+    """(rows, warnings) from a report file's bytes, by detection (module docstring)."""
     try:
-        dt = datetime.fromisoformat(s)
-    except ValueError:
-        raise ValueError(f"bad time {text!r}") from None
-    if dt.tzinfo is not None and tz is not None:
-        dt = dt.astimezone(tz)
-    return dt.time().replace(microsecond=0)
+        table = read_table(data, filename, MEET_LAYOUTS)
+        return _rows(table, tz, on), table.warnings
+    except TableError as e:
+        raise _wrap(e) from None
 
 
-def _find_header(records: list[list[str]]) -> tuple[int, dict[str, int], dict[str, str]] | None:
-    """(index of the header record, role -> column, role -> header text as written)."""
-    for i, rec in enumerate(records[:_HEADER_SCAN]):
-        normalized = [_norm_header(c) for c in rec]
-        for style in _STYLES:
-            if all(h in normalized for h in style):
-                cols = {role: normalized.index(h) for h, role in style.items()}
-                names = {role: rec[col].replace("\ufeff", "").strip() for role, col in cols.items()}
-                return i, cols, names
-    return None
+def read_meet_rows(
+    values: Sequence[Sequence[object]], source: str, tz: tzinfo | None = None,
+    *, on: date | None = None,
+) -> list[MeetRow]:  # fmt: skip
+    """The same from a Google Sheet tab's values."""
+    try:
+        return _rows(read_rows(values, source, MEET_LAYOUTS), tz, on)
+    except TableError as e:
+        raise _wrap(e) from None
 
 
-def parse_meet_report(text: str, filename: str, tz: tzinfo | None = None) -> list[MeetRow]:
+def parse_meet_report(
+    text: str | bytes, filename: str, tz: tzinfo | None = None, *, on: date | None = None
+) -> list[MeetRow]:
     """Parse a Meet attendance report; blank lines are skipped, any bad row is an error."""
-    records = list(csv.reader(io.StringIO(text)))
-    found = _find_header(records)
-    if found is None:
-        raise MeetReportError(f"{filename}: no header row: expected columns {_EXPECTED}")
-    start, cols, names = found
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return read_meet_report(data, filename, tz, on=on)[0]
+
+
+def _rows(table: Table, tz: tzinfo | None, on: date | None) -> list[MeetRow]:
     rows: list[MeetRow] = []
-    for index in range(start + 1, len(records)):
-        rec = records[index]
-        if not any(c.strip() for c in rec):
-            continue
-        rows.append(_parse_row(rec, index + 1, cols, names, filename, tz))
+    for rec in table.records:
+        row = _parse_row(table, rec, tz, on)
+        if row is not None:
+            rows.append(row)
     return rows
 
 
-def _parse_row(
-    rec: list[str],
-    row_no: int,
-    cols: dict[str, int],
-    names: dict[str, str],
-    filename: str,
-    tz: tzinfo | None,
-) -> MeetRow:
-    def fail(role: str, problem: str) -> MeetReportError:
-        return MeetReportError(f"{filename}: row {row_no}: field '{names[role]}': {problem}")
-
+def _parse_row(table: Table, rec: Record, tz: tzinfo | None, on: date | None) -> MeetRow | None:
     def cell(role: str) -> str:
-        col = cols[role]
-        return rec[col].strip() if col < len(rec) else ""
+        # Names are matched (normalize_name) and shown escaped, never stored: kept as written.
+        return table.value(rec, role, shown_only=role in ("participant", "first_name", "last_name"))
 
-    if "participant" in cols:
-        participant, name_role = cell("participant"), "participant"
+    if table.has("present") and cell("present").casefold() in _ABSENT:
+        return None  # listed, but not in the call
+    if table.has("participant"):
+        participant, name_role = " ".join(cell("participant").split()), "participant"
     else:
-        participant, name_role = f"{cell('first_name')} {cell('last_name')}".strip(), "first_name"
+        participant = " ".join(f"{cell('first_name')} {cell('last_name')}".split())
+        name_role = "first_name"
     if not participant:
-        raise fail(name_role, "empty")
+        raise table.error(rec, name_role, "empty")
     email = cell("email") or None
     if email is not None and "@" not in email:
-        raise fail("email", f"bad email {email!r}")
+        raise table.error(rec, "email", f"bad email {email!r}")
     seen: dict[str, time] = {}
-    for role in ("first_seen", "last_seen"):
+    for role in ("first_seen", "last_seen") if table.has("last_seen") else ("first_seen",):
         raw = cell(role)
         if not raw:
-            raise fail(role, "empty")
+            raise table.error(rec, role, "empty")
         try:
-            seen[role] = parse_meet_time(raw, tz)
+            seen[role] = parse_meet_time(raw, tz, on)
         except ValueError:
-            raise fail(role, f"bad time {raw!r}") from None
+            raise table.error(rec, role, f"bad time {raw!r}") from None
+    if "last_seen" not in seen:  # the extension: first seen + time in call
+        raw = cell("length")
+        try:
+            seen["last_seen"] = add_clamped(seen["first_seen"], parse_duration(raw))
+        except ValueError:
+            raise table.error(rec, "length", f"bad duration {raw!r}") from None
     if seen["last_seen"] < seen["first_seen"]:
-        raise fail("last_seen", f"{seen['last_seen']} is before {seen['first_seen']}")
+        raise table.error(rec, "last_seen", f"{seen['last_seen']} is before {seen['first_seen']}")
     return MeetRow(
-        row=row_no,
+        row=rec.row,
         participant=participant,
         email=email,
         first_seen=seen["first_seen"],
@@ -175,42 +223,54 @@ def _parse_row(
 
 
 def normalize_name(name: str) -> str:
-    """Case, accents, punctuation and spacing do not count: "José  O'Neil" == "jose o neil"."""
+    """Case, accents, punctuation, spacing and invisible characters do not count:
+    "José  O'Neil" == "jose o neil"."""
     decomposed = unicodedata.normalize("NFKD", name)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
     return " ".join(re.sub(r"[^\w]+", " ", bare.casefold()).split())
+
+
+def name_keys(name: str) -> tuple[str, ...]:
+    """The name as written, and "Last, First" turned round to "First Last"."""
+    keys = [normalize_name(name)]
+    if name.count(",") == 1:
+        last, first = name.split(",")
+        keys.append(normalize_name(f"{first} {last}"))
+    return tuple(dict.fromkeys(k for k in keys if k))
 
 
 def _unique_index(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """key -> agent_id, leaving out keys two agents share (matching on them would be a guess)."""
     index: dict[str, str] = {}
     shared: set[str] = set()
-    for key, agent_id in pairs:
-        if not key:
+    for k, agent_id in pairs:
+        if not k:
             continue
-        if key in index and index[key] != agent_id:
-            shared.add(key)
-        index[key] = agent_id
+        if k in index and index[k] != agent_id:
+            shared.add(k)
+        index[k] = agent_id
     return {k: v for k, v in index.items() if k not in shared}
 
 
 def propose_stamps(
     rows: Sequence[MeetRow], agents: Sequence[tuple[str, str, str]]
 ) -> tuple[list[Proposal], list[str]]:
-    """Match participants to (agent_id, name, email) by email, then by normalized name.
+    """Match participants to (agent_id, name, email) by email, then by normalized name
+    ("First Last" or "Last, First" on either side).
 
     Several rows of one agent (rejoins) merge into one proposal: earliest first seen, latest last
     seen. Unmatched people are listed once each, as "Name <email>" when the email is known.
     """
-    by_email = _unique_index((e.strip().casefold(), a) for a, _, e in agents)
-    by_name = _unique_index((normalize_name(n), a) for a, n, _ in agents)
+    by_email = _unique_index((key(e), a) for a, _, e in agents)
+    by_name = _unique_index((k, a) for a, n, _ in agents for k in name_keys(n))
     merged: dict[str, Proposal] = {}
     unmatched: list[str] = []
     for r in rows:
-        agent_id = by_email.get((r.email or "").strip().casefold())
+        agent_id = by_email.get(key(r.email or ""))
         how: Literal["email", "name"] = "email"
         if agent_id is None:
-            agent_id, how = by_name.get(normalize_name(r.participant)), "name"
+            how = "name"
+            agent_id = next((by_name[k] for k in name_keys(r.participant) if k in by_name), None)
         if agent_id is None:
             label = f"{r.participant} <{r.email}>" if r.email else r.participant
             if label not in unmatched:

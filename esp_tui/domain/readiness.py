@@ -1,7 +1,9 @@
 """End-of-day readiness: what must be true before the TL logs off (pure: pydantic + stdlib).
 
-Every agent has attendance (an in stamp or an absence) and a note for the day, no ticket is
-still a draft, and every red flag was notified to a PM. The caller gathers the facts from storage.
+Every agent has attendance (an in stamp or an absence), every agent stamped in was stamped out
+(unless the config's day-end rule counts the day's end as the out), a note for the day, no ticket
+is still a draft, and every red flag was notified to a PM. The caller gathers the facts from
+storage.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from esp_tui.domain.forms import FORM_LABELS, FORM_NAMES
 from esp_tui.domain.progress import RED_FLAG_LABELS
 
-GapKind = Literal["attendance", "note", "draft_ticket", "red_flag"]
-GAP_KINDS: tuple[GapKind, ...] = ("attendance", "note", "draft_ticket", "red_flag")
+GapKind = Literal["attendance", "out", "note", "draft_ticket", "red_flag"]
+GAP_KINDS: tuple[GapKind, ...] = ("attendance", "out", "note", "draft_ticket", "red_flag")
 
 
 class ReadinessInput(BaseModel):
     """The day's facts. Tuples: agents (agent_id, name), draft_tickets (ticket_id, form,
-    agent_id), unnotified_flags (flag_id, agent_id, kind). Pass active agents only."""
+    agent_id), unnotified_flags (flag_id, agent_id, kind). Pass active agents only.
+
+    `still_in`: agents whose last stamp of the day is an in (present, never stamped out);
+    `day_end_is_out` (config `[attendance] auto_out_at_day_end`): the day's end counts as
+    their out, so they are no gap."""
 
     model_config = ConfigDict(defer_build=True, frozen=True)
 
@@ -27,6 +33,8 @@ class ReadinessInput(BaseModel):
     agents: list[tuple[str, str]]
     has_attendance: set[str] = Field(default_factory=set)
     has_note: set[str] = Field(default_factory=set)
+    still_in: set[str] = Field(default_factory=set)
+    day_end_is_out: bool = False
     draft_tickets: list[tuple[str, str, str]] = Field(default_factory=list)
     unnotified_flags: list[tuple[str | int, str, str]] = Field(default_factory=list)
 
@@ -71,6 +79,14 @@ def readiness(inp: ReadinessInput) -> Readiness:
                     kind="attendance",
                     agent_id=agent_id,
                     detail=f"{name}: no attendance for day {day} (stamp in or mark absent)",
+                )
+            )
+        elif agent_id in inp.still_in and not inp.day_end_is_out:
+            gaps.append(
+                Gap(
+                    kind="out",
+                    agent_id=agent_id,
+                    detail=f"{name}: stamped in but never out on day {day} (stamp out)",
                 )
             )
         if agent_id not in inp.has_note:
@@ -118,11 +134,13 @@ def summary_lines(r: Readiness) -> list[str]:
     lines: list[str] = []
 
     missing = len({g.agent_id for g in by_kind["attendance"]})
-    lines.append(
-        f"✗ {_agents(missing)} no attendance for day {r.day}"
-        if missing
-        else "✓ attendance complete"
-    )
+    no_out = len({g.agent_id for g in by_kind["out"]})
+    if missing:
+        lines.append(f"✗ {_agents(missing)} no attendance for day {r.day}")
+    if no_out:
+        lines.append(f"✗ {_agents(no_out)} no out stamp for day {r.day}")
+    if not missing and not no_out:
+        lines.append("✓ attendance complete")
     missing = len({g.agent_id for g in by_kind["note"]})
     lines.append(f"✗ {_agents(missing)} no note for day {r.day}" if missing else "✓ notes written")
 

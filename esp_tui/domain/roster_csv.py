@@ -1,15 +1,35 @@
-"""Parse a roster CSV into agents, with one-line errors naming the row and field (pure)."""
+"""Parse a roster (a file's bytes or a Google Sheet tab) into agents, with one-line errors
+naming the row and field (pure).
+
+The file is read by detection (domain/tabular.py: encoding, delimiter, title lines). Columns
+are found by header aliases (config `[roster.columns]`, defaults in `DEFAULT_COLUMNS`): an id,
+a name (or a first and a last name), an email, and optionally a team. Ids are normalised (NFKC,
+invisible characters removed) and compared case-folded, so `E1`, `e1` and `E1` + a zero-width
+space are one agent.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
 
 from esp_tui.domain.models import Agent
+from esp_tui.domain.tabular import Layout, NoHeader, Table, TableError, key, read_rows, read_table
 
 REQUIRED = ("agent_id", "name", "email")
 OPTIONAL = ("team",)
+ROLES: Final = ("agent_id", "name", "first_name", "last_name", "email", "team")
+# Header aliases per role, tried in order (the role's own name is always accepted too).
+DEFAULT_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
+    "agent_id": ("Agent ID", "Employee ID", "Associate ID"),
+    "name": ("Name", "Full Name"),
+    "first_name": ("First Name", "Legal First Name"),
+    "last_name": ("Last Name", "Legal Last Name"),
+    "email": ("Email", "Work Email", "Email Address"),
+    "team": ("Team", "Supervisory Organization"),
+}
 # Deliberately loose: one @, a dot in the domain, no spaces. Real validation is the mail server's.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -18,54 +38,86 @@ class RosterError(ValueError):
     """A roster file problem; str() is the one-line message shown to the TL."""
 
 
-def _norm(header: str) -> str:
-    return re.sub(r"[\s_\-]+", "", header.strip().lower())
+@dataclass(frozen=True)
+class RosterFile:
+    agents: list[Agent]
+    warnings: tuple[str, ...] = ()
 
 
-def parse_roster(data: bytes, filename: str) -> list[Agent]:
-    """Agents from CSV bytes (UTF-8, BOM or not). Raises RosterError on the first problem."""
+def roster_layouts(columns: Mapping[str, Sequence[str]] | None = None) -> tuple[Layout, ...]:
+    """One full name column, or a first and a last name."""
+    merged = {**DEFAULT_COLUMNS, **(columns or {})}
+    aliases = {role: (*merged.get(role, ()), role) for role in ROLES}
+    full = {r: aliases[r] for r in ("agent_id", "name", "email", "team")}
+    split = {r: aliases[r] for r in ("agent_id", "first_name", "last_name", "email", "team")}
+    return (
+        Layout("roster", full, ("agent_id", "name", "email")),
+        Layout("roster", split, ("agent_id", "first_name", "last_name", "email")),
+    )
+
+
+def _wrap(err: TableError) -> RosterError:
+    if isinstance(err, NoHeader):
+        role = err.missing[0] if err.missing else "agent_id"
+        found = ", ".join(err.found) or "nothing"
+        return RosterError(f"{err.source}: row {err.row}: missing column '{role}' (found: {found})")
+    return RosterError(str(err))
+
+
+def read_roster(
+    data: bytes, filename: str, columns: Mapping[str, Sequence[str]] | None = None
+) -> RosterFile:
+    """Agents and warnings (e.g. "read as Windows-1252") from a file's bytes."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise RosterError(
-            f"{filename}: line {line}: not valid UTF-8 (byte {e.start}); save the file as UTF-8"
-        ) from None
-    if not text.strip():
-        raise RosterError(f"{filename}: the file is empty; expected a header row {REQUIRED}")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader)
-    columns = {_norm(h): i for i, h in enumerate(header)}
-    for field in REQUIRED:
-        if _norm(field) not in columns:
-            raise RosterError(
-                f"{filename}: row 1: missing column '{field}' (found: {', '.join(header)})"
-            )
-    wanted = {f: columns.get(_norm(f)) for f in REQUIRED + OPTIONAL}
+        table = read_table(data, filename, roster_layouts(columns))
+        return RosterFile(_agents(table), table.warnings)
+    except TableError as e:
+        raise _wrap(e) from None
 
+
+def read_roster_rows(
+    values: Sequence[Sequence[object]],
+    source: str,
+    columns: Mapping[str, Sequence[str]] | None = None,
+) -> RosterFile:
+    """The same from a Google Sheet tab's values."""
+    try:
+        return RosterFile(_agents(read_rows(values, source, roster_layouts(columns))))
+    except TableError as e:
+        raise _wrap(e) from None
+
+
+def parse_roster(
+    data: bytes, filename: str, columns: Mapping[str, Sequence[str]] | None = None
+) -> list[Agent]:
+    """Agents from a roster file's bytes. Raises RosterError on the first problem."""
+    return read_roster(data, filename, columns).agents
+
+
+def _agents(table: Table) -> list[Agent]:
     agents: list[Agent] = []
     seen: dict[str, int] = {}
-    for row_no, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines are harmless
-
-        def cell(field: str, row: list[str] = row) -> str:
-            i = wanted[field]
-            return row[i].strip() if i is not None and i < len(row) else ""
-
-        agent_id, name, email = cell("agent_id"), cell("name"), cell("email")
-        for field, value in (("agent_id", agent_id), ("name", name), ("email", email)):
+    for rec in table.records:
+        agent_id = table.value(rec, "agent_id")
+        if table.has("name"):
+            name, name_role = " ".join(table.value(rec, "name").split()), "name"
+        else:
+            first, last = table.value(rec, "first_name"), table.value(rec, "last_name")
+            name, name_role = " ".join(f"{first} {last}".split()), "first_name"
+        email = table.value(rec, "email")
+        for role, value in (("agent_id", agent_id), (name_role, name), ("email", email)):
             if not value:
-                raise RosterError(f"{filename}: row {row_no}: field '{field}' is empty")
+                raise table.error(rec, role, "empty")
         if not _EMAIL.match(email):
-            raise RosterError(f"{filename}: row {row_no}: field 'email': malformed email '{email}'")
-        if agent_id in seen:
-            raise RosterError(
-                f"{filename}: row {row_no}: field 'agent_id': duplicate '{agent_id}' "
-                f"(first on row {seen[agent_id]})"
+            raise table.error(rec, "email", f"malformed email '{email}'")
+        folded = key(agent_id)
+        if folded in seen:
+            raise table.error(
+                rec, "agent_id", f"duplicate '{agent_id}' (first on row {seen[folded]})"
             )
-        seen[agent_id] = row_no
-        agents.append(Agent(agent_id=agent_id, name=name, email=email, team=cell("team")))
+        seen[folded] = rec.row
+        team = table.value(rec, "team")
+        agents.append(Agent(agent_id=agent_id, name=name, email=email, team=team))
     if not agents:
-        raise RosterError(f"{filename}: no agents below the header row")
+        raise TableError(f"{table.source}: no agents below the header row")
     return agents

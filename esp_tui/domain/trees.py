@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from esp_tui.domain.forms import CARRIER_TICKET, escalation_form
 from esp_tui.domain.text import visible
+from esp_tui.domain.tree_graph import cycle_text, find_cycles, reachable
 
 RESOLVED = "resolved"
 ESCALATE = "escalate"
@@ -104,6 +105,9 @@ class Tree(BaseModel):
     start: str
     include: str | None = None
     system: str | None = None
+    # The carriers a tree covers when it covers several (AHIP/Aetna): the Carrier Ticket is
+    # prefilled with the one the agent's open task concerns, else with `system`.
+    carriers: tuple[str, ...] = ()
     steps: tuple[Step, ...]
 
     @property
@@ -278,39 +282,15 @@ def _edges(tree: Tree) -> dict[str, list[str]]:
 
 
 def _reachable(tree: Tree) -> set[str]:
-    edges = _edges(tree)
-    seen = {tree.start}
-    todo = [tree.start]
-    while todo:
-        for nxt in edges.get(todo.pop(), []):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
+    return reachable(_edges(tree), tree.start)
 
 
 def _cycle_errors(tree: Tree) -> list[TreeError]:
-    """One error per back edge found by a depth-first walk, naming the cycle."""
+    """One error per back edge found by a depth-first walk (no recursion), naming the cycle."""
     edges = _edges(tree)
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    errors: list[TreeError] = []
-
-    def visit(node: str, path: list[str]) -> None:
-        state[node] = 1
-        for nxt in edges.get(node, []):
-            if state.get(nxt) == 1:
-                here = [*path, node]
-                cycle = [*here[here.index(nxt) :], nxt]
-                errors.append(TreeError(tree.source, node, "cycle " + " -> ".join(cycle)))
-            elif nxt not in state:
-                visit(nxt, [*path, node])
-        state[node] = 2
-
     roots = [tree.start] if tree.start in edges else []
-    for root in [*roots, *edges]:
-        if root not in state:
-            visit(root, [])
-    return errors
+    found = find_cycles(edges, [*roots, *edges])
+    return [TreeError(tree.source, node, cycle_text(cycle)) for node, cycle in found]
 
 
 # --------------------------------------------------------------------------- outline
@@ -364,14 +344,14 @@ def _target_label(target: str, step: Step) -> str:
 def _walk_order(tree: Tree) -> Iterable[Step]:
     """Steps in the order a walk meets them ("no" first), then any the walk never reaches."""
     by_id = {s.id: s for s in tree.steps}
-    order: list[str] = []
+    order: dict[str, None] = {}  # insertion-ordered, with O(1) membership for long trees
     todo = [tree.start] if tree.start in by_id else []
     while todo:
         sid = todo.pop()
         if sid in order:
             continue
-        order.append(sid)
+        order[sid] = None
         step = by_id[sid]
         todo += [t for t in (step.outcomes.yes, step.outcomes.no) if t in by_id]
-    order += [s.id for s in tree.steps if s.id not in order]
-    return [by_id[sid] for sid in dict.fromkeys(order)]
+    order.update((s.id, None) for s in tree.steps if s.id not in order)
+    return [by_id[sid] for sid in order]

@@ -4,24 +4,37 @@ Includes are flattened: for ahip-aetna (include = "general") the general steps r
 general's "escalate" (its last "no") continues with ahip-aetna's own start, and its
 "resolved" resolves the whole walk. The path is the only state: the current step is
 recomputed by replaying it, which keeps `back()` and resume-from-saved-state trivially right.
+
+A step has three answers: "yes" (this fixed it), "no" (tried, did not work) and "skip" (not
+applicable / not tried): a skip leads where "no" leads but is recorded, and written on the
+ticket, as "skipped". Beside the path a walk keeps what the TL noted while it ran: the case or
+reference number support gave and who was actually contacted; both go into the ticket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from esp_tui.domain.tasks import TaskSpec
 from esp_tui.domain.trees import ESCALATE, RESOLVED, Step, Tree, include_chain, tree_errors
 
-Answer = Literal["yes", "no", "escalate"]
+Answer = Literal["yes", "no", "skip", "escalate"]
+StepAnswer = Literal["yes", "no", "skip"]
 Outcome = Literal["resolved", "escalated"]
 Node = tuple[str, str]  # (tree name, step id)
 
 STATE_VERSION = 1
-ANSWER_WORDS: dict[str, str] = {"yes": "fixed it", "no": "did not work", "escalate": "escalated"}
+ANSWER_WORDS: dict[str, str] = {
+    "yes": "fixed it",
+    "no": "did not work",
+    "skip": "skipped",
+    "escalate": "escalated",
+}
+DETAIL_MAX = 500  # characters of a reference number / contacted line (one line each)
 
 
 class WizardError(ValueError):
@@ -40,6 +53,24 @@ class PathEntry(BaseModel):
     at: AwareDatetime
 
 
+class WalkDetails(BaseModel):
+    """What the TL noted during a walk: support's case/reference number, who was contacted."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True)
+
+    reference: str = ""
+    contacted: str = ""
+
+
+def details_problem(value: str, what: str) -> str | None:
+    """None when `value` is fine as one detail line, else a one-line message naming `what`."""
+    if "\n" in value or "\r" in value:
+        return f"{what}: one line, no line breaks"
+    if len(value) > DETAIL_MAX:
+        return f"{what}: at most {DETAIL_MAX} characters, got {len(value)}"
+    return None
+
+
 class WizardEngine:
     """Walks `tree_name` (with its includes) for one troubleshooting session."""
 
@@ -55,6 +86,7 @@ class WizardEngine:
         self._path: list[PathEntry] = []
         self._node: Node | None = self._start()
         self._outcome: Outcome | None = None
+        self.details = WalkDetails()
 
     # ----------------------------------------------------------------- reading
 
@@ -114,11 +146,24 @@ class WizardEngine:
 
     # ----------------------------------------------------------------- walking
 
-    def answer(self, ans: Literal["yes", "no"], at: datetime) -> None:
-        """Record "yes" (this fixed it) or "no" (did not work) for the current step."""
-        if ans not in ("yes", "no"):
-            raise WizardError(f"answer must be 'yes' or 'no', not {ans!r}")
+    def answer(self, ans: StepAnswer, at: datetime) -> None:
+        """Record "yes" (this fixed it), "no" (did not work) or "skip" (not applicable: leads
+        where "no" leads) for the current step."""
+        if ans not in ("yes", "no", "skip"):
+            raise WizardError(f"answer must be 'yes', 'no' or 'skip', not {ans!r}")
         self._record(ans, at)
+
+    def set_details(self, *, reference: str, contacted: str) -> WalkDetails:
+        """Note the case/reference number and who was contacted (kept in the saved state).
+        Returns the details before, so a failed save can put them back."""
+        cleaned = {"reference": reference.strip(), "contacted": contacted.strip()}
+        for key, what in (("reference", "case/reference no."), ("contacted", "contacted")):
+            problem = details_problem(cleaned[key], what)
+            if problem:
+                raise WizardError(problem)
+        before = self.details
+        self.details = WalkDetails(**cleaned)
+        return before
 
     def escalate(self, at: datetime) -> None:
         """Escalate now from the current step: ends the walk, even inside an included tree."""
@@ -153,6 +198,7 @@ class WizardEngine:
             self._node, self._outcome = None, "escalated"
             return
         step = self._step(self._node)
+        # "skip" (not applicable) moves on like "no"; only the record differs.
         target = step.outcomes.yes if entry.answer == "yes" else step.outcomes.no
         nxt = self._follow(self._node[0], target)
         if isinstance(nxt, tuple):
@@ -204,6 +250,9 @@ class WizardEngine:
             "tree": self.tree_name,
             "path": [e.model_dump(mode="json") for e in self._path],
             "outcome": self._outcome,  # informative only: recomputed on load
+            # Optional keys (absent in sessions saved before them): version stays 1.
+            "reference": self.details.reference,
+            "contacted": self.details.contacted,
         }
 
     @classmethod
@@ -220,28 +269,77 @@ class WizardEngine:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise WizardError(f"bad saved wizard path: {where}: {first['msg']}") from None
+        details = {k: state.get(k) or "" for k in ("reference", "contacted")}
+        if not all(isinstance(v, str) for v in details.values()):
+            raise WizardError("bad saved wizard details: reference/contacted must be text")
         engine = cls(trees, tree_name)
         engine._replay(entries)
+        engine.details = WalkDetails(**details)
         return engine
 
     # ----------------------------------------------------------------- escalation
 
-    def ticket_payload(self, agent_name: str) -> dict[str, str]:
-        """The Carrier Ticket fields to prefill; only once the walk has escalated."""
+    def ticket_payload(self, agent_name: str, carrier: str | None = None) -> dict[str, str]:
+        """The Carrier Ticket fields to prefill; only once the walk has escalated.
+
+        `carrier` is the one the walk concerns (see `concerned_carrier`); default the tree's
+        system."""
         if self._outcome != "escalated":
             raise WizardError("no ticket: the walk has not escalated")
         top = self.tree
         return {
-            "carrier": top.system or "",
+            "carrier": carrier if carrier is not None else top.system or "",
             "summary": f"{top.system or top.short} troubleshooting failed for {agent_name}",
             "steps_tried": "\n".join(self.entry_line(e) for e in self._path),
-            "contact_made": "; ".join(self._contacts_shown()),
+            "contact_made": self.contact_text(),
             "urgency": "normal",
         }
+
+    def contact_text(self) -> str:
+        """Who was contacted and the case/reference number, as the TL noted them. Nothing
+        noted: the support lines shown on steps tried, said to be unconfirmed."""
+        lines = []
+        if self.details.contacted:
+            lines.append(f"Contacted: {self.details.contacted}")
+        if self.details.reference:
+            lines.append(f"Case/reference no.: {self.details.reference}")
+        if not self.details.contacted:
+            shown = self._contacts_shown()
+            if shown:
+                lines.append(f"Not recorded who was contacted; lines shown: {'; '.join(shown)}")
+        return "\n".join(lines)
 
     def _contacts_shown(self) -> list[str]:
         shown: dict[str, None] = {}  # ordered set
         for entry in self._path:
+            if entry.answer == "skip":  # a skipped step's contact was not used
+                continue
             for contact in self._step((entry.tree, entry.step_id)).contacts:
                 shown[contact.display()] = None
         return list(shown)
+
+
+def concerned_carrier(
+    tree: Tree, open_tasks: Iterable[tuple[TaskSpec, str]]
+) -> tuple[str, str | None]:
+    """(the carrier a ticket from `tree` concerns, why) for an agent's tasks not yet done
+    ((task, status) in catalog order).
+
+    A tree naming several `carriers` (AHIP/Aetna) picks the one of the agent's first open task
+    that belongs to one of them (its `carrier`, or a label starting with the name), a task in
+    progress or failed before one not started; why names that task. Otherwise the tree's
+    system, and why is None."""
+    fallback = tree.system or ""
+    if not tree.carriers:
+        return fallback, None
+    tasks = list(open_tasks)
+    for wanted in (("in_progress", "failed"), ("not_started",)):
+        for task, status in tasks:
+            if status not in wanted:
+                continue
+            for name in tree.carriers:
+                own = (task.carrier or "").casefold() == name.casefold()
+                if own or task.label.casefold().startswith(name.casefold()):
+                    said = status.replace("_", " ")
+                    return name, f"the agent's {task.label} is {said}"
+    return fallback, None

@@ -127,7 +127,9 @@ class WeekSection(AgentSection):
 
 
 class EventLogSection(AgentSection):
-    """Every attendance event, in the order entered, with times in the cohort zone."""
+    """Every attendance event, in the order entered, with times in the cohort zone: a void
+    shows its reason and who entered it, the event it voided says "voided" (v / e on the
+    highlighted stamp void it or give it a new time, with a reason)."""
 
     TITLE = "Event log"
 
@@ -144,22 +146,28 @@ class EventLogSection(AgentSection):
         table.clear(columns=True)
         table.add_columns("#", "Day", "At", "Event", "Detail", "Entered", "Status")
         live = {e.id for e in effective_events(week.events)}
+        voided = {e.undoes for e in week.events if e.is_void}
         for e in week.events:
             detail = ""
             if e.kind == "absent":
                 detail = e.absence_kind or ""
+            elif e.is_void:
+                detail = f"voids #{e.undoes}: {e.reason} ({e.entered_by})"
             elif e.kind == "undo":
                 detail = f"undoes #{e.undoes}"
-            status = "" if e.kind == "undo" or e.id in live else "undone"
+            status = ""
+            if e.kind != "undo" and e.id not in live:
+                status = "voided" if e.id in voided else "undone"
             entered = format_local(e.created_at, zone) if e.created_at else ""
             table.add_row(
                 str(e.id),
                 str(e.day),
                 format_local(e.at, zone),
-                e.kind,
-                detail,
+                "void" if e.is_void else e.kind,
+                plain(detail, no_wrap=True, overflow="ellipsis"),
                 entered,
                 Text(status, style="dim strike") if status else "",
+                key=str(e.id),
             )
         if not week.events:
             table.add_row("", "", "", Text("no events yet", style="dim"), "", "", "")
@@ -169,6 +177,8 @@ class AgentScreen(EspScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="agent_back"),
         Binding("n", "edit_note", "Note (day)", id="agent_note"),
+        Binding("v", "fix_stamp(False)", "Void stamp", id="agent_void_stamp"),
+        Binding("e", "fix_stamp(True)", "Correct time", id="agent_correct_stamp"),
         Binding("left_square_bracket", "day(-1)", "Prev day", key_display="[", id="agent_prev_day"),
         Binding("right_square_bracket", "day(1)", "Next day", key_display="]", id="agent_next_day"),
     ]
@@ -227,6 +237,56 @@ class AgentScreen(EspScreen[None]):
     def action_day(self, step: int) -> None:
         table = self.query_one("#week", DataTable)
         table.move_cursor(column=min(max(table.cursor_column + step, 0), len(table.columns) - 1))
+
+    def action_fix_stamp(self, with_time: bool) -> None:
+        """v / e: void the event log's highlighted stamp, or give it a new time, with a reason
+        (one transaction; the log then shows the void and the new stamp)."""
+        from esp_tui.screens.stamp_fix import StampFix
+        from esp_tui.services import attendance_fix as fix
+
+        cohort = self.esp.cohort
+        week = self.query_one(EventLogSection).week()
+        table = self.query_one("#log", DataTable)
+        if cohort is None or week is None or not week.events or table.row_count == 0:
+            self.app.notify("No stamp to correct", severity="warning")
+            return
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        event = next((e for e in week.events if str(e.id) == row_key.value), None)
+        live = {e.id for e in effective_events(week.events)}
+        kinds = ("in", "out") if with_time else ("in", "out", "absent")
+        if event is None or event.kind not in kinds or event.id not in live:
+            what = "an in or out" if with_time else "an in, out or absence"
+            self.app.notify(
+                f"Highlight {what} still in force in the event log (tab to it, then ↑/↓)",
+                severity="warning",
+            )
+            return
+        zone = svc.zone_of(cohort)
+        at = format_local(event.at, zone)
+        what = f"{event.kind} {at}" if event.kind != "absent" else event.absence_kind or "absent"
+        verb = "Correct" if with_time else "Void"
+        title = f"{verb} event #{event.id}: {what} on day {event.day}"
+
+        def submit(new_time: str | None, reason: str) -> str | None:
+            try:
+                if new_time is None:
+                    result = fix.void_event(
+                        self.esp.db, self.esp.config, cohort, event.id,
+                        reason=reason, now=self.esp.now(),
+                    )  # fmt: skip
+                else:
+                    result = fix.correct_event(
+                        self.esp.db, self.esp.config, cohort, event.id,
+                        at=new_time, reason=reason, now=self.esp.now(),
+                    )  # fmt: skip
+            except svc.AttendanceError as e:
+                return str(e)
+            self.reload()
+            self.app.notify(result.message, timeout=5)
+            self.esp.post_message(DataChanged([self.agent_id], origin=self))
+            return None
+
+        self.app.push_screen(StampFix(title, submit, with_time=with_time, time=at))
 
     def action_edit_note(self) -> None:
         from esp_tui.screens.note_editor import edit_note

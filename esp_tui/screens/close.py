@@ -2,7 +2,8 @@
 
 No rule lives here: readiness comes from services/readiness, the sync from services/sync,
 the handoff from services/handoff. The sync runs in a thread worker and reports back with
-messages, so the UI never freezes. The conflicts and their choices: close_conflicts.py.
+messages, so the UI never freezes. The conflicts and their choices: close_conflicts.py; `n`
+on the note gaps: close_notes.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from esp_tui.messages import DataChanged
 from esp_tui.screens.close_conflicts import CloseConflicts
+from esp_tui.screens.close_notes import CloseNotes
 from esp_tui.widgets.close_tables import CloseTable, ConflictTable
 from esp_tui.widgets.plain import cell, plain
 from esp_tui.widgets.status_header import StatusHeader
@@ -34,18 +36,22 @@ if TYPE_CHECKING:
 
 _KIND_LABELS = {
     "attendance": "attendance",
+    "out": "out stamp",
     "note": "note",
     "draft_ticket": "draft ticket",
     "red_flag": "red flag",
 }
 
 
-class CloseScreen(CloseConflicts):
+class CloseScreen(CloseConflicts, CloseNotes):
     """`c` on the roster."""
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="close_back"),
         Binding("enter", "jump", "Go to gap", id="close_jump", show=False),
+        Binding(
+            "n", "note", "Notes", id="close_note", tooltip="Write the note gaps, one after another"
+        ),
         Binding("d", "dry_run", "Dry run", id="close_dry_run"),
         Binding("s", "sync", "Sync to sheet", id="close_sync"),
         Binding("S", "keep_sheet", "Keep sheet", key_display="S", id="close_keep_sheet"),
@@ -122,7 +128,7 @@ class CloseScreen(CloseConflicts):
         from esp_tui.services.readiness import check_day
 
         day = self.day or 1
-        self.readiness = result = check_day(self.esp.db, day)
+        self.readiness = result = check_day(self.esp.db, day, self.esp.config)
         count = len(result.gaps)
         state = "ready" if result.ready else f"{count} gap{'s' if count != 1 else ''}"
         self.query_one("#close-title", Static).update(f"Close day {day} · {state}")
@@ -161,7 +167,7 @@ class CloseScreen(CloseConflicts):
         elif gap.kind == "red_flag":
             from esp_tui.screens.flags import FlagsScreen
 
-            self.app.push_screen(FlagsScreen(), back)
+            self.app.push_screen(FlagsScreen(select=gap.ref), back)  # this flag, not the newest
         else:
             from esp_tui.screens.agent import AgentScreen
 
@@ -191,7 +197,7 @@ class CloseScreen(CloseConflicts):
         from esp_tui.services.readiness import check_day
 
         # count the gaps as they are now (not as first shown), without moving the TL's focus
-        gaps = len(check_day(self.esp.db, self.day or 1).gaps)
+        gaps = len(check_day(self.esp.db, self.day or 1, self.esp.config).gaps)
         if not gaps:
             self._start(dry_run=False)
             return

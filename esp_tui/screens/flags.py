@@ -69,8 +69,9 @@ class _FormModal(EspModal[Any]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self._title)
-            yield Select(self._choices, value=self._initial, allow_blank=False, id="form-choice")
+            # The text first: the field with focus is the first one (the kind is a tab away).
             yield PlainInput(placeholder=self._placeholder, id="form-text")
+            yield Select(self._choices, value=self._initial, allow_blank=False, id="form-choice")
             yield Static("", id="form-error", classes="prompt-error")
             yield Static("[dim]enter saves · tab / shift+tab moves · esc cancels[/dim]")
 
@@ -188,6 +189,11 @@ class FlagsScreen(EspScreen[None]):
     FlagsScreen #caps { height: auto; max-height: 12; }
     """
 
+    def __init__(self, select: int | str | None = None) -> None:
+        """`select`: the flag the cursor starts on (the Close screen's red-flag gap)."""
+        super().__init__()
+        self._select = None if select is None else str(select)
+
     def compose(self) -> ComposeResult:
         yield StatusHeader()
         yield Static("Red flags", classes="title", id="flags-title")
@@ -212,6 +218,8 @@ class FlagsScreen(EspScreen[None]):
         for label, width in (("Date", 16), ("Day", 4), ("Agent", 22), ("Level", 8), ("Reason", 60)):
             caps.add_column(label, width=width, key=label.lower())
         self.reload()
+        if self._select is not None and self._select in {str(f.id) for f in self._flags}:
+            flags.move_cursor(row=flags.get_row_index(self._select), animate=False)
         flags.focus()
 
     def reload(self) -> None:
@@ -291,9 +299,10 @@ class FlagsScreen(EspScreen[None]):
         if flag is None:
             return
         updated, message = notify_pm(self.esp.db, self.esp.config, flag.id, now=self.esp.now())
-        self.app.copy_to_clipboard(message)
+        from esp_tui.screens.copied_dialog import copy_text
+
         when = _when(updated.pm_notified_at, self.esp.zone)
-        self.notify(f"PM message copied to the clipboard; notified {when}")
+        copy_text(self.app, message, f"Message for the PM (flag #{flag.id} notified {when})")
         self.reload()
         self.esp.post_message(DataChanged([flag.agent_id], origin=self))
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical
+from textual.dom import DOMNode
 from textual.widgets import DataTable, Static
 
 from esp_tui.screens.base import EspModal
@@ -38,10 +39,30 @@ class HelpScreen(EspModal[None]):
 
 
 def binding_rows(active: Mapping[str, ActiveBinding]) -> list[tuple[str, str, str, str]]:
-    """(key, description, id, where) for every binding active on the screen below."""
-    rows = []
+    """(keys, description, id, where) for each of esp-tui's own bindings active on the screen
+    below, one row per binding (its keys joined: "esc / q").
+
+    esp-tui's bindings are the ones with an id (every one has one, so a keymap can remap it).
+    Textual's built-ins are noise here and left out: copy (ctrl+c, super+c), tab focus, a
+    table's arrow and page keys (j/k are listed), ctrl+q (q is), ctrl+p (said below the table).
+    """
+    keys: dict[tuple[str, str], list[str]] = {}
+    described: dict[tuple[str, str], str] = {}
     for key, ab in active.items():
         b = ab.binding
-        where = type(ab.node).__name__.removesuffix("Screen").removesuffix("App") or "app"
-        rows.append((b.key_display or key, b.description or b.action, b.id or "", where))
-    return sorted(rows, key=lambda r: (r[3] == "Esp", r[3], r[0]))
+        if not b.id:
+            continue
+        at = (b.id, _where(ab.node))
+        display = b.key_display or key
+        if display not in keys.setdefault(at, []):
+            keys[at].append(display)
+        described.setdefault(at, b.description or b.action)
+    rows = [(" / ".join(k), described[at], at[0], at[1]) for at, k in keys.items()]
+    return sorted(rows, key=lambda r: (r[3] == "app", r[3], r[0]))
+
+
+def _where(node: DOMNode) -> str:
+    """The screen or widget a binding belongs to ("Roster", "RosterTable"); "app" for the app."""
+    if isinstance(node, App):
+        return "app"
+    return type(node).__name__.removesuffix("Screen") or "app"

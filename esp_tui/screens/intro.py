@@ -1,5 +1,8 @@
 """Day-1 intro (`D`): the resources the TL reviews with the agents in the first 60-90 minutes,
-ticked off from the keyboard, with a running timer against config.intro.target_minutes."""
+ticked off from the keyboard, with a running timer against config.intro.target_minutes.
+
+The timer's start and the ticks are kept in the database per cohort (esp_tui/services/intro.py):
+leaving the intro, viewing another cohort or restarting the app keeps them."""
 
 from __future__ import annotations
 
@@ -10,19 +13,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from esp_tui.run_state import IntroState
+from esp_tui.messages import DataChanged
 from esp_tui.screens.base import EspScreen
+from esp_tui.services import intro as svc
 from esp_tui.widgets.plain import cell
 from esp_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from esp_tui.app import EspApp
-
-
-def intro_state(app: EspApp) -> IntroState:
-    """The intro of the cohort on screen (kept in `app.run_state`: each cohort its own clock
-    and ticks, so viewing a past cohort and coming back leaves this week's intro as it was)."""
-    return app.run_state.intro(app.cohort.id if app.cohort else None)
 
 
 def timer_text(elapsed_s: float, target_min: int, done: int, total: int) -> Text:
@@ -60,6 +60,11 @@ class IntroScreen(EspScreen[None]):
     IntroScreen IntroTable { height: 1fr; }
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.started_at: datetime | None = None
+        self.ticked: set[str] = set()  # resource titles
+
     def compose(self) -> ComposeResult:
         yield StatusHeader()
         yield Static(
@@ -71,9 +76,7 @@ class IntroScreen(EspScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        state = intro_state(self.esp)
-        if state.started_at is None:
-            state.started_at = self.esp.now()
+        self._load()
         table = self.query_one(IntroTable)
         table.add_column("", width=3, key="tick")
         table.add_column("Resource", width=44, key="title")
@@ -85,17 +88,40 @@ class IntroScreen(EspScreen[None]):
         self.tick_timer()
         self.set_interval(1.0, self.tick_timer)
 
+    def _load(self) -> None:
+        """The cohort's intro as stored; its timer starts now on the first opening. With no
+        cohort yet there is nothing to keep it in: it runs for this screen only."""
+        now = self.esp.now()
+        if self.esp.cohort is None:
+            self.started_at = self.started_at or now
+            return
+        self.ticked = set(svc.load_intro(self.esp.db).ticked)
+        self.started_at = svc.start_intro(self.esp.db, now)
+
+    def data_changed(self, change: DataChanged) -> None:
+        """Another esp-tui on this database ticked or restarted the timer: show it."""
+        if change.agent_ids is None and self.esp.cohort is not None:
+            intro = svc.load_intro(self.esp.db)
+            self.ticked, self.started_at = set(intro.ticked), intro.started_at or self.started_at
+            table = self.query_one(IntroTable)
+            for i in range(table.row_count):
+                table.update_cell(str(i), "tick", self._tick(i))
+            self.tick_timer()
+
+    def _title(self, i: int) -> str:
+        return self.esp.config.intro.resources[i].title
+
     def _tick(self, i: int) -> Text:
-        ticked = i in intro_state(self.esp).ticked
+        ticked = self._title(i) in self.ticked
         return Text("✓" if ticked else "☐", style="bold green" if ticked else "")
 
     def tick_timer(self) -> None:
-        state = intro_state(self.esp)
-        assert state.started_at is not None
-        elapsed = (self.esp.now() - state.started_at).total_seconds()
-        total = len(self.esp.config.intro.resources)
+        assert self.started_at is not None
+        elapsed = (self.esp.now() - self.started_at).total_seconds()
+        titles = [r.title for r in self.esp.config.intro.resources]
+        done = sum(t in self.ticked for t in titles)
         self.query_one("#timer", Static).update(
-            timer_text(elapsed, self.esp.config.intro.target_minutes, len(state.ticked), total)
+            timer_text(elapsed, self.esp.config.intro.target_minutes, done, len(titles))
         )
 
     def _current(self) -> int | None:
@@ -106,8 +132,13 @@ class IntroScreen(EspScreen[None]):
         i = self._current()
         if i is None:
             return
-        ticked = intro_state(self.esp).ticked
-        ticked.symmetric_difference_update({i})
+        title = self._title(i)
+        if self.esp.cohort is None:
+            self.ticked.symmetric_difference_update({title})
+        elif svc.toggle_tick(self.esp.db, title, self.esp.now()):
+            self.ticked.add(title)
+        else:
+            self.ticked.discard(title)
         self.query_one(IntroTable).update_cell(str(i), "tick", self._tick(i))
         self.tick_timer()
 
@@ -130,11 +161,13 @@ class IntroScreen(EspScreen[None]):
             return
         url = self.esp.config.intro.resources[i].url
         if url:
-            self.app.copy_to_clipboard(url)
-            self.notify(f"copied {url}")
+            from esp_tui.screens.copied_dialog import copy_text
+
+            copy_text(self.app, url, self.esp.config.intro.resources[i].title)
 
     def action_restart(self) -> None:
-        intro_state(self.esp).started_at = self.esp.now()
+        now = self.esp.now()
+        self.started_at = now if self.esp.cohort is None else svc.restart_timer(self.esp.db, now)
         self.tick_timer()
 
     def action_back(self) -> None:

@@ -1,6 +1,7 @@
 """Review the stamps a Google Meet attendance report proposes, then accept them as one action.
 
 Dismisses with the `Action` written (the roster pushes it on its undo stack), or None.
+`preview_from_prompt` reads what the `M` prompt was given: a file path or a Google Sheet URL.
 """
 
 from __future__ import annotations
@@ -11,10 +12,29 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from esp_tui.domain.models import Cohort
 from esp_tui.screens.base import EspModal
 from esp_tui.services import attendance as svc
 from esp_tui.services import meet_import as meet
+from esp_tui.widgets.esp_node import EspNode
 from esp_tui.widgets.plain import cell, plain
+
+
+def preview_from_prompt(node: EspNode, cohort: Cohort, day: int, typed: str) -> meet.MeetPreview:
+    """The proposals of the report the TL typed or pasted into the `M` prompt: a file path
+    (`~` expanded) or a Google Sheet URL (its `#gid=` tab, else the first; read as sync reads,
+    with the app's config). Every refusal is an AttendanceError with one line to show."""
+    from esp_tui.services.paths import pasted_source
+    from esp_tui.services.sheet_source import SheetReadError
+
+    # quoted, backslash-escaped (drag-and-drop) or ~ paths work; a URL loses its quotes only
+    source = pasted_source(typed)
+    try:
+        return meet.preview_meet_report(
+            node.esp.db, cohort, source, day=day, config=node.esp.config
+        )
+    except SheetReadError as e:
+        raise svc.AttendanceError(str(e)) from None
 
 
 class MeetImportScreen(EspModal[svc.Action | None]):

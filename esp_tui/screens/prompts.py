@@ -6,6 +6,7 @@ Each is an `EspModal` whose result is the answer, or None / False when the TL pr
     self.app.push_screen(PickOne("Absence kind", [("ncns", "no call, no show"), ...]), on_pick)
     self.app.push_screen(TextPrompt("Time (HH:MM)", validate=check_time), on_text)
     self.app.push_screen(Confirm("Mark 20 agents in at 09:00?"), on_answer)
+    self.app.push_screen(PathPrompt("Meet report (CSV)"), on_path)  # a file path, pasted
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class TextPrompt(EspModal[str | None]):
         placeholder: str = "",
         hint: str = "enter saves · esc cancels",
         validate: Validator | None = None,
+        transform: Callable[[str], str] | None = None,
     ) -> None:
         super().__init__()
         self._title = title
@@ -107,6 +109,7 @@ class TextPrompt(EspModal[str | None]):
         self._placeholder = placeholder
         self._hint = hint
         self._validate = validate
+        self._transform = transform  # what the prompt answers, from the accepted text
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -127,12 +130,40 @@ class TextPrompt(EspModal[str | None]):
         if problem:
             self.query_one(".prompt-error", Static).update(plain(problem))
             return
-        self.dismiss(event.value)
+        self.dismiss(self._transform(event.value) if self._transform else event.value)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
         self.query_one(".prompt-error", Static).update("")
+
+
+class PathPrompt(TextPrompt):
+    """A file's path, typed or pasted: quoted, with backslash-escaped spaces (what dragging a
+    file onto the terminal pastes), a file:// URL or `~/...` all work (services/paths.py).
+    Enter is refused, under the input, while the path names no file; the answer is the path
+    as esp-tui reads it (or a Sheet URL as is, with `allow_url`)."""
+
+    DEFAULT_CSS = _BOX.format(name="PathPrompt")
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        placeholder: str = "path/to/file.csv (paste or drag the file here)",
+        hint: str = "enter reads the file · esc cancels",
+        allow_url: bool = False,
+    ) -> None:
+        from esp_tui.services.paths import is_url, missing_file_problem, pasted_source
+
+        def check(text: str) -> str | None:
+            if not allow_url and is_url(text):
+                return "a web address: expected a file's path"
+            return missing_file_problem(text)
+
+        super().__init__(
+            title, placeholder=placeholder, hint=hint, validate=check, transform=pasted_source
+        )
 
 
 class Confirm(EspModal[bool]):

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from esp_tui.domain.rooms import MAIN_MEET, PURPOSE_LABELS, ROOM_PURPOSES, Room, short_duration
 from esp_tui.messages import DataChanged
 from esp_tui.screens.base import EspModal, EspScreen
+from esp_tui.screens.copied_dialog import copy_text
 from esp_tui.screens.prompts import Confirm
 from esp_tui.services import rooms as svc
 from esp_tui.widgets.pick_list import PickList
@@ -51,6 +52,14 @@ class NewRoomScreen(EspModal[Room | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("[b]Open a side room[/b] — enter or ctrl+s opens it, esc cancels")
+            # The Meet link first: the field typed (pasted) first is the one with focus.
+            for key, label, hint in (
+                ("link", "Meet link", "https://meet.google.com/..."),
+                ("name", "Name", "blank = Room N (Cert N for call certs)"),
+            ):
+                with Horizontal():
+                    yield Label(label)
+                    yield PlainInput(placeholder=hint, id=f"room-{key}", compact=True)
             with Horizontal():
                 yield Label("Purpose")
                 yield Select(
@@ -60,14 +69,12 @@ class NewRoomScreen(EspModal[Room | None]):
                     id="room-purpose",
                     compact=True,
                 )
-            for key, label, hint in (
-                ("name", "Name", "blank = Room N (Cert N for call certs)"),
-                ("link", "Meet link", "https://meet.google.com/..."),
-                ("certifier", "Certifier", "call certs: who grades the calls"),
-            ):
-                with Horizontal():
-                    yield Label(label)
-                    yield PlainInput(placeholder=hint, id=f"room-{key}", compact=True)
+            with Horizontal():
+                yield Label("Certifier")
+                yield PlainInput(
+                    placeholder="call certs: who grades the calls", id="room-certifier",
+                    compact=True,
+                )  # fmt: skip
             yield Static("", id="room-error", classes="prompt-error")
 
     def on_mount(self) -> None:
@@ -276,8 +283,7 @@ class RoomsScreen(EspScreen[None]):
         if not room.meet_link:
             self.notify(f"{room.name} has no Meet link.", severity="warning")
             return
-        self.app.copy_to_clipboard(room.meet_link)
-        self.notify(f"Copied: {room.meet_link}")
+        copy_text(self.app, room.meet_link, f"Meet link of {room.name}")
 
     def action_toggle_closed(self) -> None:
         self.show_closed = not self.show_closed

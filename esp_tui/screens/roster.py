@@ -5,7 +5,8 @@ row's changed cells are updated. The screen holds no rule: rows come from
 `esp_tui.services.roster_view`, actions from `esp_tui.services.attendance`.
 
 Built from: the rows and their painting (roster_rows.py), the attendance keys
-(roster_actions.py), the keys that open other screens (roster_launchers.py), the grid widget
+(roster_actions.py), the notes and row marks (roster_notes.py), the keys that open other
+screens (roster_launchers.py), the grid widget
 (esp_tui/widgets/roster_table.py) and the cell rendering (esp_tui/widgets/roster_cells.py). This
 module composes them: widgets, key order, the viewed day, the filter, and what others wrote.
 """
@@ -14,13 +15,14 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.events import Key
 from textual.widgets import Footer, Input, Static
 
 from esp_tui.messages import DataChanged
 from esp_tui.screens.roster_actions import BULK_BINDINGS, STAMP_BINDINGS, RosterActions
 from esp_tui.screens.roster_launchers import LAUNCH_BINDINGS, RosterLaunchers
+from esp_tui.screens.roster_notes import NOTE_BINDINGS, RosterNotes
 from esp_tui.screens.roster_rows import BULK_RELOAD
 from esp_tui.widgets.plain import PlainInput
 from esp_tui.widgets.roster_cells import COLUMNS, EMPTY_STATE
@@ -62,8 +64,36 @@ DAY_BINDINGS = [
 ]
 
 
-class RosterScreen(RosterActions, RosterLaunchers):
-    BINDINGS = [*STAMP_BINDINGS, *DAY_BINDINGS, *BULK_BINDINGS, *LAUNCH_BINDINGS]
+# The footer shows keys in this order, then every other shown key in BINDINGS order; what does
+# not fit is cut at the right. Close, Help and Quit come before the rest, so q and ? are on
+# screen from 100 columns up (the app's own q and ? would otherwise come last, after every
+# roster key). Keys with show=False are in `?` and the ctrl+p palette only.
+FOOTER_FIRST = (
+    "stamp_in",
+    "stamp_out",
+    "mark_absent",
+    "stamp_at",
+    "undo",
+    "edit_note",
+    "close_day",
+    "help",
+    "quit",
+    "troubleshoot",
+    "raise_flag",
+    "filter",
+)
+
+
+def footer_first(active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """The same bindings, the FOOTER_FIRST ids first in that order (nothing added or lost)."""
+    rank = {binding_id: i for i, binding_id in enumerate(FOOTER_FIRST)}
+    last = len(FOOTER_FIRST)
+    ordered = sorted(active.items(), key=lambda kv: rank.get(kv[1].binding.id or "", last))
+    return dict(ordered)  # sorted() is stable: the others keep their order
+
+
+class RosterScreen(RosterActions, RosterNotes, RosterLaunchers):
+    BINDINGS = [*STAMP_BINDINGS, *DAY_BINDINGS, *BULK_BINDINGS, *LAUNCH_BINDINGS, *NOTE_BINDINGS]
     DEFAULT_CSS = """
     RosterScreen #daybar { height: 1; padding: 0 1; background: $boost; }
     RosterScreen #daybar.other-day { background: $warning 30%; }
@@ -76,6 +106,11 @@ class RosterScreen(RosterActions, RosterLaunchers):
         self._data_version = 0
         self._stale = False  # something changed while another screen was on top
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's active bindings in FOOTER_FIRST order (the Footer shows them in order)."""
+        return footer_first(super().active_bindings)
+
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
         yield Static("", id="daybar", markup=False)
@@ -87,9 +122,7 @@ class RosterScreen(RosterActions, RosterLaunchers):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(RosterTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, width=width, key=key)
+        self.add_columns()  # the Note column's width depends on the terminal's (roster_notes)
         self.day = self.esp.today_day() or 1
         self.reload()
         self.set_interval(30, self._watch_day_over)
@@ -129,6 +162,7 @@ class RosterScreen(RosterActions, RosterLaunchers):
         """The app now views another cohort (the cohort picker): nothing of the old one stays,
         neither its rows, its day, its filter nor its undo stack."""
         self.undo_stack.clear()
+        self.marked.clear()
         self.day = self.esp.today_day() or 1
         box = self.query_one("#filter", Input)
         with box.prevent(Input.Changed):
@@ -196,6 +230,11 @@ class RosterScreen(RosterActions, RosterLaunchers):
 
     def on_key(self, event: Key) -> None:
         box = self.query_one("#filter", Input)
+        if event.character and event.character.isdigit() and not box.has_focus:
+            event.stop()  # a row number: jump there (roster_actions.jump_digit)
+            self.jump_digit(event.character)
+            return
+        self.reset_jump()
         if event.key == "escape" and box.has_focus:
             event.stop()
             box.value = ""  # Changed rebuilds the table unfiltered

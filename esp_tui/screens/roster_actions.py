@@ -1,5 +1,6 @@
-"""The roster's attendance keys: stamp in / out / absent / at a time, undo, everyone in, the note,
-the Google Meet report. Each action is one service call (esp_tui.services.attendance) committed
+"""The roster's attendance keys: stamp in / out / absent / at a time, undo, everyone in, the
+Google Meet report (the note key `n` is bound here, in footer order; its action is in
+roster_notes.py). Each action is one service call (esp_tui.services.attendance) committed
 before its row repaints; this run's actions stack up for `u`."""
 
 from __future__ import annotations
@@ -102,10 +103,48 @@ class RosterActions(RosterRows):
                 at=at,
                 absence_kind=absence_kind,
             )
+        except svc.AlreadyIn as e:
+            self._offer_replace(agent_id, e, at)
+            return
         except svc.AttendanceError as e:
             self.app.notify(str(e), severity="error")
             return
         self._done(result.action, result.message)
+
+    def _offer_replace(self, agent_id: str, already: svc.AlreadyIn, at: str | None) -> None:
+        """An in for an agent already in (after `I`, say): one question, enter = replace (the
+        old in voided, the new one stamped: one action, one `u`)."""
+        from esp_tui.screens.prompts import Confirm
+
+        row, cohort = self.rows.get(agent_id), self.cohort
+        if cohort is None:
+            return
+        name = row.name if row else agent_id
+        new = at or f"{self.esp.now().astimezone(svc.zone_of(cohort)):%H:%M} (now)"
+        question = (
+            f"{name} is already in since {already.in_local} on day {self.day}."
+            f" Replace that in with in {new}?"
+        )
+        self.app.push_screen(
+            Confirm(question, yes="Replace"),
+            lambda ok: self._replace_in(agent_id, at) if ok else None,
+        )
+
+    def _replace_in(self, agent_id: str, at: str | None) -> None:
+        from esp_tui.services.attendance_fix import replace_in
+
+        cohort = self.cohort
+        if cohort is None:
+            return
+        try:
+            result = replace_in(
+                self.esp.db, self.esp.config, cohort, agent_id,
+                day=self.day, now=self.esp.now(), at=at,
+            )  # fmt: skip
+        except svc.AttendanceError as e:
+            self.app.notify(str(e), severity="error")
+            return
+        self._done(result.action, f"{result.message} · u undoes")
 
     def _done(self, action: svc.Action, message: str) -> None:
         """An action written: undoable, its rows repainted, said."""
@@ -113,6 +152,27 @@ class RosterActions(RosterRows):
         self.refresh_attendance(action.agent_ids)
         self.app.notify(message, timeout=4)
         self._written(action.agent_ids)
+
+    # -- jump by row number (roll call: `17 t 912 enter enter`) ---------------------------------
+    _jump_digits = ""
+
+    def jump_to_agent(self, agent_id: str) -> None:  # the screen's (roster.py)
+        raise NotImplementedError
+
+    def jump_digit(self, digit: str) -> None:
+        """A digit typed on the roster: the cursor goes to the row with that number (shown
+        dim before the name). Digits typed in a row build the number ("1" then "7" = row 17)
+        while it names a row; any other key starts afresh."""
+        by_number = {r.number: r.agent_id for r in self.rows.values()}
+        typed = self._jump_digits + digit
+        if int(typed) not in by_number:
+            typed = digit
+        self._jump_digits = typed if int(typed) in by_number else ""
+        if self._jump_digits:
+            self.jump_to_agent(by_number[int(typed)])
+
+    def reset_jump(self) -> None:
+        self._jump_digits = ""
 
     def action_stamp_in(self) -> None:
         if (row := self.selected_row()) is not None:
@@ -142,34 +202,35 @@ class RosterActions(RosterRows):
         self._guard_day(pick)
 
     def action_stamp_at(self) -> None:
-        from esp_tui.screens.prompts import PickOne, TextPrompt
+        """`t`: a time, and what it will write said under it before enter (stamp_at.py): an in;
+        for an agent already in, the replacement of that in (enter = yes) or, tab, an out."""
+        from esp_tui.screens.stamp_at import StampAt
+        from esp_tui.services.attendance_fix import AtPlan, plan_stamp_at
 
         row = self.selected_row()
-        if row is None:
+        cohort = self.cohort
+        if row is None or cohort is None:
             return
 
-        def ask_time(kind: str | None) -> None:
-            if kind is None:
+        def plan(at: str) -> AtPlan | str:
+            try:
+                now = self.esp.now()
+                return plan_stamp_at(self.esp.db, cohort, row.agent_id, self.day, now, at)
+            except svc.AttendanceError as e:
+                return str(e)
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is None:
                 return
-            self.app.push_screen(
-                TextPrompt(
-                    f"{row.name} · {kind} on day {self.day} at",
-                    placeholder="HH:MM, e.g. 09:05",
-                    validate=check_hhmm,
-                ),
-                lambda text: self._stamp(row.agent_id, kind, at=text) if text else None,
-            )
+            choice, at = answer
+            if choice == "replace":
+                self._replace_in(row.agent_id, at)
+            else:
+                self._stamp(row.agent_id, choice, at=at)
 
-        def pick() -> None:
-            initial = "out" if row.in_time else "in"
-            self.app.push_screen(
-                PickOne(
-                    f"{row.name} · stamp at a time", [("in", "in"), ("out", "out")], initial=initial
-                ),
-                ask_time,
-            )
-
-        self._guard_day(pick)
+        since = f" (in since {row.in_time})" if row.in_time else ""
+        title = f"{row.name}{since} · stamp at, day {self.day}"
+        self._guard_day(lambda: self.app.push_screen(StampAt(title, plan), chosen))
 
     def action_undo(self) -> None:
         if not self.undo_stack:
@@ -193,13 +254,21 @@ class RosterActions(RosterRows):
         if not todo:
             self.app.notify(f"Everyone shown already has a stamp on day {self.day}")
             return
+        now = self.esp.now()
+        try:  # never a time not yet reached: before the start, `I` stamps now (it asks first)
+            at = svc.bulk_in_time(cohort, self.day, now).astimezone(svc.zone_of(cohort))
+        except svc.AttendanceError as e:
+            self.app.notify(str(e), severity="error")
+            return
         start, _ = svc.day_window(cohort, self.day)
         where = f" matching '{self.filter_text}'" if self.filter_text else ""
-        other = "" if svc.is_today(cohort, self.day, self.esp.now()) else " (not today)"
+        other = "" if svc.is_today(cohort, self.day, now) else " (not today)"
+        early = f"It is {at:%H:%M}, before the {start:%H:%M} start. " if at < start else ""
+        when = f"{at:%H:%M} (now)" if early else f"{at:%H:%M}"
         question = (
-            f"Mark the {len(todo)} agent{'s' if len(todo) > 1 else ''}{where}"
+            f"{early}Mark the {len(todo)} agent{'s' if len(todo) > 1 else ''}{where}"
             f" with no stamp on day {self.day}"
-            f" ({start:%a %d %b}){other} as in at {start:%H:%M}?"
+            f" ({start:%a %d %b}){other} as in at {when}?"
         )
 
         def run(ok: bool | None) -> None:
@@ -212,23 +281,10 @@ class RosterActions(RosterRows):
 
         self.app.push_screen(Confirm(question), run)
 
-    def action_edit_note(self) -> None:
-        from esp_tui.screens.note_editor import edit_note
-
-        row = self.selected_row()
-        if row is None:
-            return
-
-        def saved(text: str) -> None:
-            self.refresh_attendance([row.agent_id])
-            self.app.notify(f"Note {'saved' if text.strip() else 'cleared'} · {row.name}")
-
-        edit_note(self, row.agent_id, row.name, self.day, saved)
-
     # -- Meet report --------------------------------------------------------------------------
     def action_meet_import(self) -> None:
-        from esp_tui.screens.meet_import import MeetImportScreen
-        from esp_tui.screens.prompts import TextPrompt
+        from esp_tui.screens.meet_import import MeetImportScreen, preview_from_prompt
+        from esp_tui.screens.prompts import PathPrompt
 
         cohort = self.cohort
         if cohort is None:
@@ -237,12 +293,9 @@ class RosterActions(RosterRows):
         def review(path: str | None) -> None:
             if not path:
                 return
-            from pathlib import Path
-
             try:
-                from esp_tui.services.meet_import import preview_meet_report
-
-                preview = preview_meet_report(self.esp.db, cohort, Path(path.strip()).expanduser())
+                # `path` is the file as PathPrompt read it (quotes, escapes and ~ undone)
+                preview = preview_from_prompt(self, cohort, self.day, path)
             except svc.AttendanceError as e:
                 self.app.notify(str(e), severity="error", timeout=8)
                 return
@@ -255,9 +308,10 @@ class RosterActions(RosterRows):
 
         self._guard_day(
             lambda: self.app.push_screen(
-                TextPrompt(
+                PathPrompt(
                     f"Google Meet attendance report (CSV) for day {self.day}",
-                    placeholder="path/to/meet-attendance.csv",
+                    placeholder="path/to/meet-attendance.csv (paste or drag the file here)",
+                    allow_url=True,  # a Google Sheet URL works too
                 ),
                 review,
             )
@@ -265,10 +319,17 @@ class RosterActions(RosterRows):
 
 
 def check_hhmm(text: str) -> str | None:
-    from esp_tui.domain.attendance import parse_hhmm
+    from esp_tui.domain.attendance import parse_typed_time
 
     try:
-        parse_hhmm(text)
+        parse_typed_time(text)
     except ValueError:
-        return f"{text.strip()!r} is not a time: type HH:MM, e.g. 09:05"
+        return f"{text.strip()!r} is not a time: type HH:MM, e.g. 09:05 (or 905)"
     return None
+
+
+def typed_hhmm(text: str) -> str:
+    """What the TL typed ("912", "9:12", "09:12") as the HH:MM the services take."""
+    from esp_tui.domain.attendance import parse_typed_time
+
+    return f"{parse_typed_time(text):%H:%M}"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Input, Static
-from textual.widgets.data_table import CellDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey
 
 from esp_tui.screens.base import EspScreen
 from esp_tui.services import attendance as svc
@@ -22,6 +22,8 @@ from esp_tui.widgets.roster_cells import (
     COLUMNS,
     EMPTY_STATE,
     empty_cohort_text,
+    fitted_widths,
+    note_width,
     render_cells,
     same_cell,
 )
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
     from esp_tui.services.roster_view import RosterRow
 
 BULK_RELOAD = 20  # above this many rows, one reload beats row-by-row repaints
+# Rows added before the first paint: more than any terminal shows. The rest of a big roster is
+# added right after that paint, so 500 agents cost the TL no longer wait than one screenful.
+FIRST_PAINT_ROWS = 80
 
 
 class RosterRows(EspScreen[None]):
@@ -43,7 +48,12 @@ class RosterRows(EspScreen[None]):
         self.rows: dict[str, RosterRow] = {}  # every active agent, filter or not
         self.filter_text: str = ""
         self.undo_stack: list[svc.Action] = []  # this run's actions, newest last
-        self._painted: dict[str, dict[str, str | Text]] = {}
+        self.marked: set[str] = set()  # rows marked with space: `n` notes them all
+        self.note_width = note_width(0)  # the Note column's width (wide terminals: words)
+        self.where_width = fitted_widths(())["where"]  # fits the room names in use
+        self._painted: dict[str, dict[str, str | Text]] = {}  # rows in the table, as drawn
+        self._shown: list[str] = []  # the agents the filter lets through, in roster order
+        self._fill_generation = 0  # a newer rebuild drops an older one's pending rows
         self._day_over_at_load = False
 
     @property
@@ -64,8 +74,8 @@ class RosterRows(EspScreen[None]):
         return self.rows.get(agent_id) if agent_id else None
 
     def shown_ids(self) -> list[str]:
-        """The agents the filter lets through, in roster order."""
-        return list(self._painted)
+        """The agents the filter lets through, in roster order (added to the table or not yet)."""
+        return list(self._shown)
 
     # -- painting -----------------------------------------------------------------------------
     def reload(self) -> None:
@@ -92,15 +102,29 @@ class RosterRows(EspScreen[None]):
         table = self.query_one(RosterTable)
         keep = self.selected_agent_id()
         table.clear()
+        self._fit_where()
         self._painted.clear()
-        for row in self.rows.values():
-            if row.matches(self.filter_text):
-                cells = render_cells(row)
-                self._painted[row.agent_id] = cells
-                table.add_row(*(cells[k] for k, _, _ in COLUMNS), key=row.agent_id)
-        if keep is not None and keep in self._painted:
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self._fill_generation += 1
+        self._shown = [r.agent_id for r in self.rows.values() if r.matches(self.filter_text)]
+        self._add_rows(self._shown[:FIRST_PAINT_ROWS], keep)
+        if len(self._shown) > FIRST_PAINT_ROWS:
+            rest = self._shown[FIRST_PAINT_ROWS:]
+            self.call_after_refresh(self._add_rest, self._fill_generation, rest, keep)
         self._update_day_bar()
+
+    def _add_rest(self, generation: int, agent_ids: list[str], keep: str | None) -> None:
+        if generation == self._fill_generation:  # else a newer rebuild has replaced the rows
+            self._add_rows(agent_ids, keep)
+
+    def _add_rows(self, agent_ids: list[str], keep: str | None) -> None:
+        """Append rows as they are now (a stamp between two batches is already in `rows`)."""
+        table = self.query_one(RosterTable)
+        for agent_id in agent_ids:
+            cells = self._cells(self.rows[agent_id])
+            self._painted[agent_id] = cells
+            table.add_row(*(cells[k] for k, _, _ in COLUMNS), key=agent_id)
+        if keep is not None and keep in agent_ids:
+            table.move_cursor(row=table.get_row_index(keep), animate=False)
 
     def refresh_rows(self, agent_ids: Iterable[str]) -> None:
         """Recompute whole rows (every column) for these agents: what another screen wrote."""
@@ -113,7 +137,23 @@ class RosterRows(EspScreen[None]):
                 row = view.roster_row(self.esp.db, self.esp.config, cohort, self.day, now, agent_id)
                 self.rows[agent_id] = row
                 self._paint(row)
+        if self._fit_where():  # a room name in use got longer or shorter: resize, repaint
+            self._rebuild_table()
         self._update_day_bar()
+
+    def _fit_where(self) -> bool:
+        """Size the Agent and Where columns to the room names in use now (fitted_widths: a
+        room name is never cut to "AHIP he"); True when a width changed."""
+        table = self.query_one(RosterTable)
+        widths = fitted_widths(r.where for r in self.rows.values() if r.where)
+        self.where_width = widths["where"]
+        changed = False
+        for key, width in widths.items():
+            column = table.columns.get(ColumnKey(key))
+            if column is not None and column.width != width:
+                column.width = width
+                changed = True
+        return changed
 
     def refresh_attendance(self, agent_ids: Iterable[str]) -> None:
         """The per-stamp fast path: recompute the attendance fields, repaint changed cells."""
@@ -131,12 +171,18 @@ class RosterRows(EspScreen[None]):
             self._paint(row)
         self._update_day_bar()
 
+    def _cells(self, row: RosterRow) -> dict[str, str | Text]:
+        marked = row.agent_id in self.marked
+        return render_cells(
+            row, marked=marked, note_width=self.note_width, where_width=self.where_width
+        )
+
     def _paint(self, row: RosterRow) -> None:
         """Update only the cells of this row that changed."""
         before = self._painted.get(row.agent_id)
         if before is None:
             return  # filtered out: it is painted when the filter lets it back in
-        cells = render_cells(row)
+        cells = self._cells(row)
         changed = {k: v for k, v in cells.items() if not same_cell(before.get(k), v)}
         if changed:
             try:
@@ -170,7 +216,9 @@ class RosterRows(EspScreen[None]):
         elif other:
             parts.append("not today: stamping asks first")
         if self.filter_text:
-            parts.append(f"filter: '{self.filter_text}' ({len(self._painted)} shown)")
+            parts.append(f"filter: '{self.filter_text}' ({len(self._shown)} shown)")
+        if self.marked:
+            parts.append(f"{len(self.marked)} marked: n notes them · esc clears")
         bar.update(plain(" · ".join(parts)), layout=False)  # one fixed line: no re-layout
         bar.set_class(other or cohort.closed, "other-day")
 

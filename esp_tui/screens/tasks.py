@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from esp_tui.messages import DataChanged
 from esp_tui.screens.agent import AgentSection
 from esp_tui.screens.base import EspModal, EspScreen
+from esp_tui.screens.coaching import coaching_hint, is_coaching, open_coaching
 from esp_tui.widgets.plain import PlainInput, cell, plain, plain_lines
 from esp_tui.widgets.status_header import StatusHeader
 
@@ -217,6 +218,8 @@ class TaskListScreen(EspScreen[None]):
         elif row is not None and row.step is not None and row.step.creates:
             what = "the written CAP" if row.step.creates == "cap" else "the red flag to the PMs"
             lines.append(Text.assemble(("c", "bold"), f" creates {what}"))
+        if row is not None and is_coaching(row):
+            lines.append(coaching_hint(self, self.agent_id, row))
         guide.update(plain_lines(lines))
         guide.display = bool(lines)
 
@@ -305,6 +308,9 @@ class TaskListScreen(EspScreen[None]):
         from storage.flags import Cap
 
         row = self.current_row()
+        if row is not None and is_coaching(row):
+            open_coaching(self, self.agent_id, row, self._written)
+            return
         if row is None or row.step is None or not row.step.creates:
             self.notify("nothing to create: the guide step for this task creates no CAP or flag")
             return

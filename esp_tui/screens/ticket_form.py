@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -62,6 +63,8 @@ class TicketFormScreen(EspScreen[None]):
         # opened-by-mistake form does not sit as a draft that blocks the close of the day.
         self._new = new
         self._ever_saved = False
+        self._partial = True  # the errors on screen are a draft save's (see show_errors)
+        self._form_error = ""  # a whole-form error shown under the first field
 
     # -- building ---------------------------------------------------------------------------
     def _specs(self) -> list[FieldSpec]:
@@ -79,7 +82,9 @@ class TicketFormScreen(EspScreen[None]):
                 ticket.agent_id,
                 readonly,
             )
-            for spec in self._specs():
+            from esp_tui.screens.wizard_details import with_origin
+
+            for spec in with_origin(self.esp, ticket, self._specs()):
                 yield from self._field(spec, _text(ticket.fields.get(spec.key)), readonly)
             yield Static(id="ticket-computed")
         yield Footer()
@@ -91,7 +96,7 @@ class TicketFormScreen(EspScreen[None]):
                 yield Label(label)
                 yield self._widget(spec, value, readonly)
             if spec.hint:
-                yield Static(spec.hint, classes="field-hint")
+                yield Static(plain(spec.hint), classes="field-hint")
             error = Static("", classes="field-error", id=f"err-{spec.key}")
             error.display = False
             yield error
@@ -105,6 +110,9 @@ class TicketFormScreen(EspScreen[None]):
             ]
             if value and value not in spec.choices:
                 options.append((plain(value), value))  # keep what was typed (e.g. via the CLI)
+            if spec.default:  # a choice with a default has no blank: blank is no urgency
+                return Select(options, value=value or spec.default, allow_blank=False, id=wid,
+                              disabled=readonly, compact=True)  # fmt: skip
             return Select(
                 options, value=value or Select.NULL, id=wid, disabled=readonly, compact=True
             )
@@ -158,37 +166,73 @@ class TicketFormScreen(EspScreen[None]):
     def is_dirty(self) -> bool:
         return self.values() != self._saved
 
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """One message under each failing field; whole-form errors go to the first field."""
+    def show_errors(self, errors: dict[str, str], *, partial: bool = False) -> None:
+        """One message under every failing field at once; whole-form errors go to the first
+        field. `partial`: the errors of a draft save (a missing field is not one), which is how
+        `recheck` checks again as the TL types."""
+        self._partial = partial
+        self._form_error = errors.get("", "")
         for err in self.query(".field-error").results(Static):
             key = (err.id or "").removeprefix("err-")
-            msg = errors.get(key, "")
-            if key == AGENT and "" in errors:
-                msg = "; ".join(m for m in (msg, errors[""]) if m)
-            err.update(plain(f"✗ {msg}") if msg else "")
-            err.display = bool(msg)
+            self._show(err, key, errors.get(key, ""))
         failing = [k for k in self.values() if k in errors]
         if failing:
             self.query_one(f"#{_field_id(failing[0])}").focus()
 
+    def _show(self, err: Static, key: str, msg: str) -> None:
+        if key == AGENT and self._form_error:
+            msg = "; ".join(m for m in (msg, self._form_error) if m)
+        err.update(plain(f"✗ {msg}") if msg else "")
+        err.display = bool(msg)
+
+    def recheck(self) -> None:
+        """As the TL types: a field showing an error loses it as soon as its value is valid (or
+        shows its new problem); a field without one gets none until the next save or submit."""
+        shown = [e for e in self.query(".field-error").results(Static) if e.display]
+        if not shown or not svc.get_ticket(self.esp.db, self.ticket_id).is_draft:
+            return
+        values = self.values()
+        agent = values.pop(AGENT)
+        problems = svc.form_problems(
+            self.esp.db, self.esp.config, self.ticket_id, values,
+            now=self.esp.now(), agent_id=agent, partial=self._partial,
+        )  # fmt: skip
+        for err in shown:
+            key = (err.id or "").removeprefix("err-")
+            self._show(err, key, problems.get(key, ""))
+
+    @on(Input.Changed, ".field Input")
+    @on(TextArea.Changed, ".field TextArea")
+    @on(Select.Changed, ".field Select")
+    def _field_changed(self) -> None:
+        self.recheck()
+
     # -- actions ----------------------------------------------------------------------------
-    def _save(self) -> bool:
-        """Save the draft; show the filled fields' problems. False if nothing could be saved."""
+    def _problems(self, *, partial: bool) -> dict[str, str]:
+        values = self.values()
+        agent = values.pop(AGENT)
+        return svc.form_problems(self.esp.db, self.esp.config, self.ticket_id, values,
+                                 now=self.esp.now(), agent_id=agent, partial=partial)  # fmt: skip
+
+    def _save(self, *, submitting: bool = False) -> bool:
+        """Save the draft; show the filled fields' problems (every field's when `submitting`).
+        False if nothing could be saved."""
         values = self.values()
         agent = values.pop(AGENT)
         try:
-            ticket = svc.update_ticket(
+            svc.update_ticket(
                 self.esp.db, self.ticket_id, values, now=self.esp.now(), agent_id=agent
             )
-        except svc.TicketInvalid as e:
-            self.show_errors(e.errors)
+        except svc.TicketInvalid as e:  # with every other problem of the form, not alone
+            self.show_errors({**self._problems(partial=not submitting), **e.errors},
+                             partial=not submitting)  # fmt: skip
             return False
         except svc.TicketError as e:
             self.notify(str(e), severity="error")
             return False
         self._saved = self.values()
         self._ever_saved = True
-        self.show_errors(svc.field_errors(self.esp.config, ticket.form, values, partial=True))
+        self.show_errors(self._problems(partial=True), partial=True)
         self._refresh_title()
         self.esp.post_message(DataChanged((), origin=self))
         return True
@@ -204,14 +248,14 @@ class TicketFormScreen(EspScreen[None]):
         if not svc.get_ticket(self.esp.db, self.ticket_id).is_draft:
             self.notify("Already submitted.", severity="warning")
             return
-        if not self._save():
+        if not self._save(submitting=True):
             return
         try:
             ticket = svc.submit_ticket(
                 self.esp.db, self.esp.config, self.ticket_id, now=self.esp.now()
             )
         except svc.TicketInvalid as e:
-            self.show_errors(e.errors)
+            self.show_errors(e.errors, partial=False)
             self.notify(f"Not submitted: {len(e.errors)} field(s) to fix.", severity="error")
             return
         except svc.TicketError as e:

@@ -45,8 +45,9 @@ class NewTicketScreen(EspModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("[b]New ticket[/b] — pick the form, enter creates a draft")
-            yield PlainInput(self._agent_id, placeholder="agent id", id="new-agent", compact=True)
+            # The form first (it has focus); the agent, prefilled, is a tab away.
             yield PickList(*(Option(s.label, id=n) for n, s in FORMS.items()), id="new-forms")
+            yield PlainInput(self._agent_id, placeholder="agent id", id="new-agent", compact=True)
             yield Static("", id="new-error", classes="prompt-error")
 
     def on_mount(self) -> None:

@@ -151,9 +151,11 @@ class TlStatusScreen(EspModal[TlStatus | None]):
         except svc.TlStatusError as e:
             self.query_one("#tl-error", Static).update(plain(f"✗ {e}"))
             return
-        self.app.copy_to_clipboard(entry.message)
-        self.notify(f"Copied for the Meet chat: {entry.message}")
+        app = self.app
         self.dismiss(entry)
+        from esp_tui.screens.copied_dialog import copy_text
+
+        copy_text(app, entry.message, "For the Meet chat")
 
 
 def open_tl_status(app: EspApp, agent_id: str | None) -> None:

@@ -14,6 +14,7 @@ from esp_tui.domain.models import Agent
 from esp_tui.domain.trees import Tree
 from esp_tui.screens.base import EspModal
 from esp_tui.services import troubleshoot as ts
+from esp_tui.widgets.pick_list import PickList
 from esp_tui.widgets.plain import plain
 from storage.troubleshoot import TroubleshootSession
 
@@ -69,8 +70,9 @@ class TreePickerScreen(EspModal[str | None]):
                     plain(f"Troubleshoot · {self.agent.name}", style="bold"), " — pick a tree"
                 )
             )
-            yield OptionList(*options, id="tree-options")
-            note = "enter choose · esc cancel"
+            # PickList: j/k move too, like every other list of the app.
+            yield PickList(*options, id="tree-options")
+            note = "j/k or ↑/↓ move · enter choose · esc cancel"
             if self.session is not None:
                 note += " · choosing a tree abandons the open session"
             yield Static(note, classes="prompt-hint")

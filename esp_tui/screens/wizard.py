@@ -20,13 +20,13 @@ from textual.widgets import DataTable, Footer, Static
 from esp_tui.domain.models import Agent
 from esp_tui.domain.text import visible
 from esp_tui.domain.trees import Contact, Tree
-from esp_tui.domain.wizard import ANSWER_WORDS
+from esp_tui.domain.wizard import ANSWER_WORDS, WalkDetails
 from esp_tui.messages import DataChanged
 from esp_tui.screens.agent import AgentSection
 from esp_tui.screens.base import EspScreen
 from esp_tui.screens.tree_picker import RESUME, TREE, StaleSessionScreen, TreePickerScreen
 from esp_tui.services import troubleshoot as ts
-from esp_tui.widgets.plain import cell, plain
+from esp_tui.widgets.plain import cell, plain, plain_lines
 from esp_tui.widgets.status_header import StatusHeader
 from storage.agents import get_agent
 from storage.troubleshoot import TroubleshootSession
@@ -38,8 +38,9 @@ __all__ = ["StaleSessionScreen", "TreePickerScreen", "WizardScreen", "open_troub
 
 CRUMB_WIDTH = 64  # where the answer column of the breadcrumb starts
 KEY_HINT = (
-    "[b]y[/b] fixed it   [b]n[/b] did not work   [b]e[/b] escalate   [b]b[/b] back   "
-    "[b]c[/b] copy contact   [b]esc[/b] leave (resume later)"
+    "[b]y[/b] fixed it   [b]n[/b] did not work   [b]s[/b] skipped / not applicable   "
+    "[b]e[/b] escalate   [b]b[/b] back\n[b]c[/b] copy contact   [b]r[/b] case no. / who was"
+    " contacted   [b]esc[/b] leave (resume later)"
 )
 
 
@@ -140,9 +141,12 @@ class WizardScreen(EspScreen[None]):
     BINDINGS = [
         Binding("y", "answer('yes')", "Fixed it", id="wizard_yes"),
         Binding("n", "answer('no')", "Did not work", id="wizard_no"),
+        Binding("s", "answer('skip')", "Skipped / n.a.", id="wizard_skip"),
         Binding("e", "escalate", "Escalate", id="wizard_escalate"),
         Binding("b", "back", "Back", id="wizard_back"),
         Binding("c", "copy", "Copy contact", id="wizard_copy"),
+        # Listed in the key line under the step; the footer keeps room for esc at 120 columns.
+        Binding("r", "details", "Case no. / contacted", id="wizard_details", show=False),
         Binding("escape", "leave", "Leave (resume later)", id="wizard_leave"),
     ]
     DEFAULT_CSS = """
@@ -158,6 +162,7 @@ class WizardScreen(EspScreen[None]):
     WizardScreen #wiz-step-text { text-style: bold; color: $text; padding: 1 0; }
     WizardScreen #wiz-step-detail { color: $text; }
     WizardScreen #wiz-contacts { color: $accent; padding-top: 1; }
+    WizardScreen #wiz-noted { color: $success; padding-top: 1; }
     WizardScreen #wiz-keys { margin: 0 2; color: $text-muted; }
     """
 
@@ -178,6 +183,7 @@ class WizardScreen(EspScreen[None]):
             yield Static(id="wiz-step-text")
             yield Static(id="wiz-step-detail")
             yield Static(id="wiz-contacts")
+            yield Static(id="wiz-noted")
         yield Static(KEY_HINT, id="wiz-keys")
         yield Footer()
 
@@ -205,6 +211,11 @@ class WizardScreen(EspScreen[None]):
         self.query_one("#wiz-step-detail", Static).display = bool(step.detail)
         self.query_one("#wiz-contacts", Static).update(self._contacts(step.contacts))
         self.query_one("#wiz-contacts", Static).display = bool(step.contacts)
+        noted = engine.details
+        lines = [f"{k}: {v}" for k, v in (("Case/reference no.", noted.reference),
+                                          ("Contacted", noted.contacted)) if v]  # fmt: skip
+        self.query_one("#wiz-noted", Static).update(plain_lines(lines))
+        self.query_one("#wiz-noted", Static).display = bool(lines)
 
     def _crumbs(self) -> Text:
         engine = self.walk.engine
@@ -233,16 +244,18 @@ class WizardScreen(EspScreen[None]):
 
     # -- actions ----------------------------------------------------------------------------
 
-    def action_answer(self, answer: Literal["yes", "no"]) -> None:
+    def action_answer(self, answer: Literal["yes", "no", "skip"]) -> None:
         def do() -> None:
-            ticket = ts.answer_step(self.esp.db, self.walk, answer, now=self.esp.now())
+            esp = self.esp
+            ticket = ts.answer_step(esp.db, self.walk, answer, now=esp.now(), config=esp.config)
             self._after_step(ticket.id if ticket else None)
 
         self._guarded(do)
 
     def action_escalate(self) -> None:
         def do() -> None:
-            ticket = ts.escalate_now(self.esp.db, self.walk, now=self.esp.now())
+            esp = self.esp
+            ticket = ts.escalate_now(esp.db, self.walk, now=esp.now(), config=esp.config)
             self._after_step(ticket.id)
 
         self._guarded(do)
@@ -265,11 +278,32 @@ class WizardScreen(EspScreen[None]):
         # Several contacts (AHIP, Aetna): each press copies the next one.
         contact = contacts[self._copy_index % len(contacts)]
         self._copy_index += 1
-        self.app.copy_to_clipboard(contact.display())
+        from esp_tui.screens.copied_dialog import copy_text
+
         more = ""
         if len(contacts) > 1:
             more = f" (c again: {contacts[self._copy_index % len(contacts)].label})"
-        self.notify(f"Copied {contact.display()}{more}")
+        copy_text(self.app, contact.display(), f"{contact.label}{more}")
+
+    def action_details(self) -> None:
+        """Note the case/reference number and who was contacted (saved with the session)."""
+        from esp_tui.screens.wizard_details import WalkDetailsScreen
+
+        def noted(details: WalkDetails | None) -> None:
+            if details is None:
+                return
+
+            def do() -> None:
+                ts.set_details(self.esp.db, self.walk, reference=details.reference,
+                               contacted=details.contacted, now=self.esp.now())  # fmt: skip
+                self.render_walk()
+                self.notify("Saved with the session; it goes into the Carrier Ticket")
+
+            self._guarded(do)
+
+        self.app.push_screen(
+            WalkDetailsScreen(self.walk.agent.name, self.walk.engine.details), noted
+        )
 
     def action_leave(self) -> None:
         self.app.pop_screen()

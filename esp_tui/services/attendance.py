@@ -1,4 +1,5 @@
-"""Attendance actions: stamp, absence mark, undo, bulk in, note.
+"""Attendance actions: stamp, absence mark, undo, bulk in, note (corrections of one stamp, the
+void and the replace, are in attendance_fix.py).
 
 Every action is ONE transaction and returns an `Action`: the event ids it appended, so the
 screen can undo it as a unit (an undo appends undo events; nothing is ever deleted).
@@ -58,6 +59,16 @@ class Action:
     day: int
 
 
+class AlreadyIn(AttendanceError):
+    """An `in` for an agent who is already in at that time (the bulk `I` or any in): nothing is
+    written; `stamp(..., replace=True)` voids `target` and stamps the new time instead."""
+
+    def __init__(self, message: str, target: AttendanceEvent, in_local: str) -> None:
+        super().__init__(message)
+        self.target = target
+        self.in_local = in_local
+
+
 @dataclass(frozen=True)
 class StampResult:
     action: Action
@@ -98,7 +109,7 @@ def _describe(
     kind: str,
     at_local: str,
     today: bool,
-    in_since: str | None = None,
+    replaced: str | None = None,
 ) -> str:
     parts = [name]
     if not today:
@@ -108,10 +119,10 @@ def _describe(
         parts.append("absent" if kind_text == ABSENT else f"absent {kind_text}")
     else:
         parts.append(f"{kind} {at_local}")
-        if in_since is not None:
-            parts.append(f"already in since {in_since}")
+        if replaced is not None:
+            parts.append(f"replaces {replaced}")
         # First in and last out decide: say so when this stamp is not the one that counts.
-        if kind == "in" and view.in_local and view.in_local not in (at_local, in_since):
+        if kind == "in" and view.in_local and view.in_local != at_local:
             parts.append(f"first in stays {view.in_local}")
         if kind == "out" and view.out_local != at_local:
             parts.append(f"last out {view.out_local}" if view.out_local else "back in later")
@@ -127,9 +138,10 @@ def _check_in_out_order(
     events: Sequence[AttendanceEvent],
     field: str,
     cohort: Cohort,
-) -> datetime | None:
-    """Refuse an `out` before the day's first `in`; for an `in`, when the agent has been in
-    since if they already were at `when` (last in/out at or before it is an `in`), else None."""
+) -> AttendanceEvent | None:
+    """Refuse an `out` before the day's first `in`. For an `in`, the in it would duplicate: the
+    in the agent is in since at `when` (last in/out at or before it is an `in`), or the first in
+    when `when` is before it (the new time would silently take its place); else None."""
     stamps = sorted(
         (e for e in effective_events(events) if e.kind in ("in", "out")),
         key=lambda e: (e.at, e.id),
@@ -144,7 +156,9 @@ def _check_in_out_order(
     if kind != "in":
         return None
     earlier = [e for e in stamps if e.at <= when]
-    return earlier[-1].at if earlier and earlier[-1].kind == "in" else None
+    if not earlier:
+        return next((e for e in stamps if e.kind == "in"), None)
+    return earlier[-1] if earlier[-1].kind == "in" else None
 
 
 def stamp(
@@ -159,20 +173,24 @@ def stamp(
     at: str | datetime | None = None,
     absence_kind: str | None = None,
     entered_by: str = "tl",
+    replace: bool = False,
 ) -> StampResult:
     """Stamp in/out or mark absent, at `at` (HH:MM on the day, or an aware datetime) or now.
 
     An `in` clears a live absent/ncns/excused mark of that day in the same transaction (the
     agent turned up after all); an `unresponsive` mark stays, the agent was there.
-    An in/out later than now (+1 min) or an `out` before the day's first `in` is refused;
-    an `in` while already in is kept and the message says "already in since HH:MM".
+    An in/out later than now (+1 min) or an `out` before the day's first `in` is refused.
+    An `in` for an agent already in at that time (after `I`, say), or before their first in,
+    raises AlreadyIn with nothing written; with `replace`, the same transaction voids that in
+    (reason "replaced by in HH:MM") and stamps the new time: one action, undone as one.
     """
     _check_kind(kind, absence_kind)
     check_day(cohort, day)
     when = at if isinstance(at, datetime) else resolve_at(cohort, day, now, at)
     if when.tzinfo is None:
         raise AttendanceError(f"at {when.isoformat()}: a naive time, expected timezone-aware")
-    in_since: datetime | None = None
+    duplicate: AttendanceEvent | None = None
+    zone = zone_of(cohort)
     # The checks read inside the (IMMEDIATE) write transaction: another esp-tui writing the
     # same agent between our check and our write cannot slip an event in between.
     with db.atomic():
@@ -181,8 +199,27 @@ def stamp(
             field = at_field(at, day, when, zone_of(cohort))
             check_not_future(cohort, day, when, now, field)
             before = events_db.events_for_agent(db, agent_id, [day])
-            in_since = _check_in_out_order(agent.name, day, kind, when, before, field, cohort)
-        appended = [
+            duplicate = _check_in_out_order(agent.name, day, kind, when, before, field, cohort)
+        appended: list[AttendanceEvent] = []
+        if duplicate is not None:
+            old = format_local(duplicate.at, zone)
+            if not replace:
+                raise AlreadyIn(
+                    f"{agent.name} is already in since {old} on day {day}: nothing written"
+                    f" (replace that in with in {format_local(when, zone)}?)",
+                    duplicate,
+                    old,
+                )
+            appended.append(
+                events_db.append_void(
+                    db,
+                    duplicate,
+                    reason=f"replaced by in {format_local(when, zone)}",
+                    at=now,
+                    entered_by=entered_by,
+                )
+            )
+        appended.append(
             events_db.append_event(
                 db,
                 agent_id=agent_id,
@@ -192,7 +229,7 @@ def stamp(
                 absence_kind=(absence_kind or ABSENT) if kind == "absent" else None,
                 entered_by=entered_by,
             )
-        ]
+        )
         day_events = events_db.events_for_agent(db, agent_id, [day])
         if kind == "in":
             cleared = [
@@ -213,9 +250,9 @@ def stamp(
         kind,
         format_local(when, zone_of(cohort)),
         is_today(cohort, day, now),
-        format_local(in_since, zone_of(cohort)) if in_since else None,
+        format_local(duplicate.at, zone) if duplicate else None,
     )
-    if len(appended) > 1:
+    if any(e.kind == "undo" and not e.is_void for e in appended):
         message += " · absence mark cleared"
     action = Action(
         label=message,
@@ -238,6 +275,19 @@ def undo(db: Database, action: Action, now: datetime) -> Action:
     )
 
 
+def bulk_in_time(cohort: Cohort, day: int, now: datetime) -> datetime:
+    """When `I` stamps everyone in: the day's scheduled start, or now when the start has not
+    come yet today (a stamp records what happened: never a time not yet reached). A day whose
+    start is still ahead and that is not today is refused like any future stamp."""
+    start, _ = day_window(cohort, day)
+    if start <= now:
+        return start
+    if is_today(cohort, day, now):
+        return now
+    check_not_future(cohort, day, start, now, f"day {day}")
+    return start  # within the one-minute slack
+
+
 def bulk_in(
     db: Database,
     config: Config,
@@ -246,8 +296,9 @@ def bulk_in(
     now: datetime,
     agent_ids: Iterable[str] | None = None,
 ) -> Action:
-    """Stamp every agent with no stamp on the day in at the scheduled start (one transaction)."""
-    start, _ = day_window(cohort, day)
+    """Stamp every agent with no stamp on the day in at `bulk_in_time` (one transaction): the
+    scheduled start, or now before it."""
+    start = bulk_in_time(cohort, day, now)
     with db.atomic():
         todo = agents_without_stamp(db, cohort, day, agent_ids)
         appended = [

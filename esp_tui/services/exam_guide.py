@@ -1,13 +1,16 @@
 """The Failed Cert Exams Guide for a failed exam: the step it is on, the CAP reason / red flag
-text of that step, and creating what the step calls for (once: an identical one is reused)."""
+text of that step, and creating what the step calls for (once: an identical one is reused).
+The coaching step creates no CAP or flag: `record_coaching` keeps that it happened (who, when,
+one line), shown in the handoff and the tracker's CAP cell as `coaching_text`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlite_utils import Database
 
 from esp_tui.config import Config
+from esp_tui.domain.limits import cell_text_problem
 from esp_tui.domain.progress import next_action
 from esp_tui.domain.records import Cap, RedFlag
 from esp_tui.domain.tasks import GuideStep, TaskSpec
@@ -15,7 +18,9 @@ from esp_tui.services.agents import require_agent
 from esp_tui.services.flags import create_cap, raise_flag
 from esp_tui.services.progress_base import ProgressError, guide_for, require_task, task_state
 from storage import progress as store
+from storage.coaching import Coaching, add_coaching, list_coaching
 from storage.flags import list_caps, list_flags
+from storage.settings import tl_name
 
 _CAP_LEVEL_FOR_ACTION = {"coaching": "verbal", "written_cap": "written", "cannot_sell": "final"}
 
@@ -100,3 +105,47 @@ def guide_record(
     task = require_task(config, task_key)
     reason = guide_reason(task, fails, task_state(db, agent_id, task_key).last_score, step)
     return _recorded(db, agent_id, step, reason)
+
+
+# --- coaching (the guide's first step) --------------------------------------------------------
+
+
+def record_coaching(
+    db: Database, config: Config, agent_id: str, task_key: str, text: str, *, now: datetime
+) -> Coaching:
+    """Record that the TL coached the agent on a failed exam: who (the TL's name), when (now),
+    one line of what was covered. ProgressError when the exam is not failed or the line is
+    empty or too long for a sheet cell."""
+    agent = require_agent(db, agent_id, ProgressError)
+    task = require_task(config, task_key)
+    line = " ".join(text.split())  # one line, as the handoff and the sheet show it
+    if not line:
+        raise ProgressError("coaching: say in one line what was covered")
+    problem = cell_text_problem(line, "the coaching line")
+    if problem:
+        raise ProgressError(problem)
+    found = latest_guide_step(db, config, agent.agent_id, task_key)
+    if found is None:
+        raise ProgressError(f"{agent.name}'s {task.label} is not a failed exam: nothing to coach")
+    _, fails = found
+    coach = tl_name(db, config.tl.name) or "TL"
+    with db.atomic():
+        return add_coaching(
+            db, agent.agent_id, task_key, carrier=task.carrier or "", fails=fails, coach=coach,
+            text=line, at=now,
+        )  # fmt: skip
+
+
+def coaching_record(db: Database, config: Config, agent_id: str, task_key: str) -> Coaching | None:
+    """The latest coaching recorded since the exam's last failed attempt, if any."""
+    found = latest_guide_step(db, config, agent_id, task_key)
+    if found is None:
+        return None
+    done = [c for c in list_coaching(db, agent_id, task_key) if c.fails == found[1]]
+    return done[-1] if done else None
+
+
+def coaching_text(c: Coaching, zone: tzinfo, label: str) -> str:
+    """`coached 2026-11-23: went over module 4 (AHIP final exam, Ana Lee)`: the handoff's and
+    the CAP cell's line (the date in the cohort's timezone)."""
+    return f"coached {c.at.astimezone(zone):%Y-%m-%d}: {c.text} ({label}, {c.coach})"

@@ -7,7 +7,7 @@ CAPs, red flags, open tickets. What the next TL needs, nothing more.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -21,6 +21,7 @@ from esp_tui.domain.tasks import DONE_STATUSES
 from esp_tui.domain.text import visible
 from esp_tui.domain.tickets import Ticket
 from esp_tui.services.attendance import AgentWeek, cohort_weeks, zone_of
+from esp_tui.services.attention import attention_markdown
 from storage.carry import holdovers
 from storage.cohort import get_cohort
 from storage.flags import list_caps, list_flags
@@ -83,6 +84,19 @@ def _cap_line(c: Cap) -> str:
     return f"{c.level} CAP{when}: {_one_line(c.reason)}"
 
 
+def _coaching_lines(db: Database, config: Config, zone: tzinfo) -> dict[str, list[str]]:
+    """agent id -> `coached 2026-11-23: … (AHIP final exam, TL)` lines, oldest first."""
+    from esp_tui.services.exam_guide import coaching_text
+    from storage.coaching import list_coaching
+
+    out: dict[str, list[str]] = {}
+    for c in list_coaching(db):
+        task = config.task(c.task_key)
+        line = coaching_text(c, zone, task.label if task else c.task_key)
+        out.setdefault(c.agent_id, []).append(_one_line(line))
+    return out
+
+
 def handoff_markdown(db: Database, config: Config, *, now: datetime) -> str:
     cohort = get_cohort(db)
     if cohort is None:
@@ -92,6 +106,7 @@ def handoff_markdown(db: Database, config: Config, *, now: datetime) -> str:
     caps: dict[str, list[Cap]] = {}
     for c in list_caps(db):
         caps.setdefault(c.agent_id, []).append(c)
+    coached = _coaching_lines(db, config, zone_of(cohort))
     flags: dict[str, list[RedFlag]] = {}
     for f in list_flags(db):
         flags.setdefault(f.agent_id, []).append(f)
@@ -127,6 +142,7 @@ def handoff_markdown(db: Database, config: Config, *, now: datetime) -> str:
             body.append("- Tasks: all done")
         for label, items in (
             ("CAPs", [_cap_line(c) for c in caps.get(agent_id, [])]),
+            ("Coaching", coached.get(agent_id, [])),
             ("Red flags", [_flag_line(f, cohort) for f in flags.get(agent_id, [])]),
             ("Open tickets", [_ticket_line(t) for t in tickets.get(agent_id, [])]),
         ):
@@ -146,7 +162,9 @@ def handoff_markdown(db: Database, config: Config, *, now: datetime) -> str:
         f"{sum(map(len, flags.values()))} red flags · "
         f"{sum(map(len, tickets.values()))} open tickets",
     ]
-    return "\n".join(head + body) + "\n"
+    # what the next TL acts on first (behind, failed exams, open flags, CAPs), then each agent
+    attention = attention_markdown(db, config, cohort, now=now)
+    return "\n".join(head + attention + body) + "\n"
 
 
 def is_preview(cohort: Cohort, now: datetime) -> bool:

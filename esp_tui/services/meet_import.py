@@ -1,8 +1,10 @@
-"""Google Meet attendance report: preview the proposals (nothing written), then stamp the
-accepted ones in one transaction."""
+"""Google Meet attendance report (a file or a Google Sheet URL): preview the proposals
+(nothing written), then stamp the accepted ones in one transaction."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from storage.agents import list_agents
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from esp_tui.config import Config
     from esp_tui.domain.meet_report import Proposal
 
 
@@ -38,6 +41,7 @@ class MeetPreview:
     proposals: tuple[Proposal, ...]
     unmatched: tuple[str, ...]
     names: dict[str, str]  # agent_id -> name
+    warnings: tuple[str, ...] = ()  # e.g. "read as Windows-1252"
 
 
 def meet_defaults(
@@ -51,18 +55,50 @@ def meet_defaults(
     return chosen, stamped, is_day_over(cohort, day, now)
 
 
-def preview_meet_report(db: Database, cohort: Cohort, path: Path) -> MeetPreview:
-    """Parse a Meet report and match it to the roster; nothing is written."""
-    from esp_tui.domain.meet_report import MeetReportError, parse_meet_report, propose_stamps
+def preview_meet_report(
+    db: Database,
+    cohort: Cohort,
+    source: Path | str,
+    *,
+    day: int | None = None,
+    config: Config | None = None,
+    env: Mapping[str, str] | None = None,
+    tab: str | None = None,
+    interactive: bool = False,
+) -> MeetPreview:
+    """Read a Meet report (a file, or a Google Sheet URL with `config` and `env`) and match it
+    to the roster; nothing is written. `day` (default day 1) dates zoned times such as
+    `9:02 AM EST` for daylight saving time. A Sheet that cannot be reached raises
+    sheet_source.SheetReadError (its one line and exit code)."""
+    from esp_tui.domain.meet_report import (
+        MeetReportError,
+        propose_stamps,
+        read_meet_report,
+        read_meet_rows,
+    )
+    from esp_tui.services.sheet_source import is_sheet_url, read_sheet
 
+    on = cohort.date_of(day) if day is not None and 1 <= day <= cohort.days else cohort.start_date
+    zone = zone_of(cohort)
+    warnings: tuple[str, ...] = ()
     try:
-        text = path.read_text("utf-8-sig")
-    except OSError as e:
-        raise AttendanceError(f"{path}: cannot read the file: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise AttendanceError(f"{path}: not a UTF-8 text file") from None
-    try:
-        rows = parse_meet_report(text, str(path), zone_of(cohort))
+        if is_sheet_url(str(source)):
+            if config is None:
+                raise AttendanceError(f"{source}: a Google Sheet URL: no config to reach it with")
+            sheet = read_sheet(
+                config, os.environ if env is None else env, str(source), tab=tab,
+                interactive=interactive,
+            )  # fmt: skip
+            rows = read_meet_rows(sheet.values, sheet.source, zone, on=on)
+        else:
+            path = Path(source)
+            if tab is not None:
+                raise AttendanceError(f"--tab {tab!r}: only for a Google Sheet URL, not a file")
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                raise AttendanceError(f"{path}: cannot read the file: {e.strerror}") from None
+            rows, warnings = read_meet_report(data, str(path), zone, on=on)
     except MeetReportError as e:
         raise AttendanceError(str(e)) from None
     agents = list_agents(db)
@@ -71,6 +107,7 @@ def preview_meet_report(db: Database, cohort: Cohort, path: Path) -> MeetPreview
         proposals=tuple(proposals),
         unmatched=tuple(unmatched),
         names={a.agent_id: a.name for a in agents},
+        warnings=warnings,
     )
 
 

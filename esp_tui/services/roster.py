@@ -1,7 +1,9 @@
-"""Roster actions: import a CSV (one transaction), read the roster."""
+"""Roster actions: read a roster file or Google Sheet tab, import it (one transaction)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -10,7 +12,7 @@ from sqlite_utils import Database
 
 from esp_tui.config import Config
 from esp_tui.domain.models import Agent, Cohort, ImportCounts
-from esp_tui.domain.roster_csv import RosterError, parse_roster
+from esp_tui.domain.roster_csv import RosterError, RosterFile, read_roster, read_roster_rows
 from storage.agents import upsert_agents
 from storage.cohort import (
     cohort_by_name,
@@ -42,13 +44,43 @@ def cohort_from_config(config: Config, name: str, start: date, *, is_demo: bool 
     )
 
 
-def read_roster_file(path: Path) -> list[Agent]:
+def read_roster_file(path: Path, columns: Mapping[str, Sequence[str]] | None = None) -> list[Agent]:
     """Parse the whole file before anything touches the database."""
+    return read_roster_source(path, columns=columns).agents
+
+
+def read_roster_source(
+    source: Path | str,
+    *,
+    columns: Mapping[str, Sequence[str]] | None = None,
+    config: Config | None = None,
+    env: Mapping[str, str] | None = None,
+    tab: str | None = None,
+    interactive: bool = False,
+) -> RosterFile:
+    """A roster file, or a Google Sheet tab when `source` is a Sheets URL (then `config` is
+    needed; a failure to reach it raises SheetReadError with its exit code). Everything is read
+    and checked before anything touches the database; RosterError names the row and field."""
+    from esp_tui.services.sheet_source import is_sheet_url, read_sheet
+
+    if config is not None and columns is None:
+        columns = config.roster.columns.aliases()
+    if is_sheet_url(str(source)):
+        if config is None:
+            raise RosterError(f"{source}: a Google Sheet URL: no config to reach it with")
+        sheet = read_sheet(
+            config, os.environ if env is None else env, str(source), tab=tab,
+            interactive=interactive,
+        )  # fmt: skip
+        return read_roster_rows(sheet.values, sheet.source, columns)
+    if tab is not None:
+        raise RosterError(f"--tab {tab!r}: only for a Google Sheet URL, not a file")
+    path = Path(source)
     try:
         data = path.read_bytes()
     except OSError as e:
         raise RosterError(f"{path}: cannot read the file: {e.strerror}") from None
-    return parse_roster(data, str(path))
+    return read_roster(data, str(path), columns)
 
 
 def _has_records(db: Database) -> bool:
@@ -60,7 +92,7 @@ def _has_records(db: Database) -> bool:
     return False
 
 
-def _refuse_demo(db: Database, path: Path) -> None:
+def _refuse_demo(db: Database, path: Path | str) -> None:
     if any(c.is_demo for c in list_cohorts(db)):
         raise RosterError(
             f"{path}: this database holds the demo cohort; import real rosters into your own"
@@ -71,7 +103,7 @@ def _refuse_demo(db: Database, path: Path) -> None:
 def import_roster(
     db: Database,
     config: Config,
-    path: Path,
+    path: Path | str,
     agents: list[Agent],
     *,
     cohort_name: str | None,

@@ -39,6 +39,7 @@ class RosterRow:
     progress: str = ""
     behind: bool = False
     where: str = ""
+    number: int = 0  # 1-based roster position: typing it on the roster jumps to the row
 
     @property
     def has_note(self) -> bool:
@@ -104,6 +105,8 @@ def roster_rows(
     """Every active agent's row for the viewed day, in roster order."""
     rows = {aid: _row(w, day, config) for aid, w in cohort_weeks(db, config, cohort, now).items()}
     fill_extras(db, config, cohort, day, now, rows)
+    for n, row in enumerate(rows.values(), start=1):
+        row.number = n
     return list(rows.values())
 
 
@@ -111,8 +114,12 @@ def roster_row(
     db: Database, config: Config, cohort: Cohort, day: int, now: datetime, agent_id: str
 ) -> RosterRow:
     """One agent's full row (after an action that may change any column)."""
+    from storage.agents import list_agents
+
     rows = {agent_id: _row(agent_week(db, config, cohort, agent_id, now), day, config)}
     fill_extras(db, config, cohort, day, now, rows)
+    order = [a.agent_id for a in list_agents(db)]
+    rows[agent_id].number = order.index(agent_id) + 1 if agent_id in order else 0
     return rows[agent_id]
 
 

@@ -176,13 +176,13 @@ def _tl_name(
         advise(TL_COLUMN_EMPTY)
 
 
-def _gaps(db: Database, cohort: Cohort, now: datetime, advise: Say) -> None:
+def _gaps(db: Database, config: Config, cohort: Cohort, now: datetime, advise: Say) -> None:
     """A sync with readiness gaps open goes ahead, saying so (the Close screen asks first)."""
     from esp_tui.services.clock import cohort_zone
     from esp_tui.services.readiness import check_day
 
     today = now.astimezone(cohort_zone(cohort.timezone)).date()
-    gaps = check_day(db, cohort.current_day(today)).gaps
+    gaps = check_day(db, cohort.current_day(today), config).gaps
     if gaps:
         advise(f"{len(gaps)} readiness gaps today (`esp-tui check`); syncing what is there")
 
@@ -228,7 +228,7 @@ def sync_cohort(
         if not dry_run:
             _tl_name(db, config, ask_tl_name, advise)
         if advise is not None:
-            _gaps(db, cohort, now(), advise)
+            _gaps(db, config, cohort, now(), advise)
         report = run_sync(
             db, config, cohort, target, now=now, dry_run=dry_run, resolutions=resolutions,
             resolve_all=resolve_all, progress=progress, confirm=confirm,

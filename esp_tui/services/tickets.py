@@ -22,34 +22,26 @@ from esp_tui.domain.forms import (
     CallCertification,
     CarrierCertCompletion,
     FailedCarrierCertExam,
-    FormSpec,
     completion_task,
     display_label,
-    form_fields,
-    form_spec,
-    validate_form,
 )
-from esp_tui.domain.limits import cell_text_problem
-from esp_tui.domain.tasks import TaskSpec
 from esp_tui.domain.tickets import TICKET_STATUSES, Ticket
 from esp_tui.services.agents import require_agent
 from esp_tui.services.clock import cohort_zone
+from esp_tui.services.ticket_fields import (
+    TicketError,
+    TicketInvalid,
+    check_form_name,
+    clean,
+    field_errors,
+    prefill,
+    task_catalog,
+    too_long,
+    unknown_keys,
+    validate,
+)
 from storage import tickets as store
 from storage.cohort import get_cohort
-
-
-class TicketError(ValueError):
-    """A ticket action that cannot be done; str() is one line naming the ticket or field."""
-
-
-class TicketInvalid(TicketError):
-    """The fields do not validate; `errors` maps each field ("" = the whole form, "agent_id" =
-    the ticket's agent) to a message."""
-
-    def __init__(self, errors: Mapping[str, str], what: str = "form") -> None:
-        self.errors: dict[str, str] = dict(errors)
-        parts = "; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items())
-        super().__init__(f"{what}: {parts}")
 
 
 class UnknownAgent(TicketInvalid):
@@ -57,6 +49,7 @@ class UnknownAgent(TicketInvalid):
 
     def __init__(self, message: str) -> None:
         self.errors = {AGENT: message}
+        self.what = "agent"
         TicketError.__init__(self, message)
 
 
@@ -64,90 +57,15 @@ AGENT = "agent_id"  # the key of the agent's error in TicketInvalid.errors
 FAILED_EXAM = "failed_carrier_cert_exam"
 
 
-# --- helpers shared by the screens and the CLI ---------------------------------------------
+__all__ = [
+    "AGENT", "TicketError", "TicketInvalid", "UnknownAgent", "check_form_name", "count_drafts",
+    "create_ticket", "delete_draft", "field_errors", "form_problems", "get_ticket",
+    "list_tickets", "new_ticket", "prefill", "resolve_id", "submit_ticket", "task_catalog",
+    "update_ticket",
+]  # fmt: skip
 
 
-def task_catalog(config: Config) -> dict[str, TaskSpec]:
-    return {t.key: t for t in config.tasks}
-
-
-def check_form_name(form: str) -> str:
-    """The form, or TicketError when it is not in the registry (the tickets table takes any
-    name: this is the check)."""
-    return _spec(form).name
-
-
-def _spec(form: str) -> FormSpec:
-    try:
-        return form_spec(form)
-    except ValueError as e:
-        raise TicketError(str(e)) from None
-
-
-def prefill(form: str, today: date) -> dict[str, str]:
-    """What a new ticket starts with: today in its date fields, the defaults of choices."""
-    out: dict[str, str] = {}
-    for spec in form_fields(check_form_name(form)):
-        if spec.kind == "date":
-            out[spec.key] = today.isoformat()
-        elif spec.default:
-            out[spec.key] = spec.default
-    return out
-
-
-def _validate(
-    config: Config, form: str, fields: Mapping[str, Any]
-) -> tuple[BaseModel | None, dict[str, str]]:
-    tasks = task_catalog(config)
-    task = tasks.get(str(fields.get("task_key") or "").strip())
-    # A task's own guide overrides the config's ladder; None lets the domain use its default.
-    guide = (task.guide if task and task.guide else None) or config.failed_exam_guide or None
-    model, errors = validate_form(
-        form, fields, tasks=tasks, guide=guide, call_cert=config.call_cert
-    )
-    too_long = _too_long(fields)
-    return (None, {**errors, **too_long}) if too_long else (model, errors)
-
-
-def _too_long(fields: Mapping[str, Any]) -> dict[str, str]:
-    """Fields too long for the sheet cell each one becomes (50,000 characters)."""
-    out: dict[str, str] = {}
-    for key, value in fields.items():
-        problem = cell_text_problem(value.strip(), "this text") if isinstance(value, str) else None
-        if problem:
-            out[key] = problem
-    return out
-
-
-def field_errors(
-    config: Config, form: str, fields: Mapping[str, Any], *, partial: bool = False
-) -> dict[str, str]:
-    """Per-field messages for `fields`. partial=True checks only the fields that are filled in
-    (a draft may leave the rest for later); unknown keys are always errors."""
-    _, errors = _validate(config, check_form_name(form), fields)
-    if not partial:
-        return errors
-    filled = {k for k, v in fields.items() if not (isinstance(v, str) and not v.strip())}
-    return {k: m for k, m in errors.items() if k in filled}
-
-
-def _unknown_keys(form: str, fields: Mapping[str, Any]) -> dict[str, str]:
-    spec = _spec(form)
-    known = [f.key for f in spec.fields]
-    return {
-        k: f"not a field of {spec.label}; fields: {', '.join(known)}"
-        for k in fields
-        if k not in known
-    }
-
-
-def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
-    # Blank means "not filled in": keep the stored JSON free of empty strings.
-    return {
-        k: v.strip() if isinstance(v, str) else v
-        for k, v in fields.items()
-        if v is not None and not (isinstance(v, str) and not v.strip())
-    }
+# --- the agent -----------------------------------------------------------------------------
 
 
 def _agent_problem(db: Database, agent_id: str) -> TicketInvalid | None:
@@ -234,15 +152,17 @@ def new_ticket(
     `submit` the draft, its submit and its progress effect are written together or not at all.
     An unknown form is TicketError.
     """
-    merged = {**prefill(form, _cohort_today(db, now)), **fields}
+    today = _cohort_today(db, now)
+    merged = {**prefill(form, today), **fields}
     ticket = _new_draft(form, agent_id, merged, now)
     with db.atomic():
         agent = _agent_problem(db, agent_id)
-        errors = {**(agent.errors if agent else {}), **_unknown_keys(form, fields)}
-        if submit:
-            problems = _submission(db, config, ticket)[2]
+        errors = {**(agent.errors if agent else {}), **unknown_keys(form, fields)}
+        if submit:  # checked as typed: a blank choice is refused, not dropped as "not filled"
+            as_typed = ticket.model_copy(update={"fields": dict(merged)})
+            problems = _submission(db, config, as_typed, today)[2]
         else:
-            problems = field_errors(config, form, merged, partial=True)
+            problems = field_errors(config, form, merged, partial=True, today=today)
         errors.update({k: m for k, m in problems.items() if k not in errors})
         if errors:  # the agent alone: require_agent's error as it is
             raise agent if agent is not None and errors == agent.errors else TicketInvalid(errors)
@@ -262,7 +182,7 @@ def create_ticket(
     db: Database, form: str, agent_id: str, fields: Mapping[str, Any], *, now: datetime
 ) -> Ticket:
     """A new draft. Unknown field keys or agent are refused; values are kept as typed."""
-    unknown = {**_unknown_keys(form, fields), **_too_long(fields)}
+    unknown = {**unknown_keys(form, fields), **too_long(fields)}
     if unknown:
         raise TicketInvalid(unknown)
     ticket = _new_draft(form, agent_id, fields, now)
@@ -275,7 +195,7 @@ def create_ticket(
 def _new_draft(form: str, agent_id: str, fields: Mapping[str, Any], now: datetime) -> Ticket:
     check_form_name(form)
     return Ticket(id=str(uuid.uuid4()), form=form, agent_id=agent_id.strip(),
-                  fields=_clean(fields), created_at=now, updated_at=now)  # fmt: skip
+                  fields=clean(fields), created_at=now, updated_at=now)  # fmt: skip
 
 
 def _draft(db: Database, ticket_id: str) -> Ticket:
@@ -296,10 +216,10 @@ def update_ticket(
     """Merge `fields` into a draft (a blank value clears that field); optionally change agent."""
     with db.atomic():
         t = _draft(db, ticket_id)
-        unknown = {**_unknown_keys(t.form, fields), **_too_long(fields)}
+        unknown = {**unknown_keys(t.form, fields), **too_long(fields)}
         if unknown:
             raise TicketInvalid(unknown)
-        merged = _clean({**t.fields, **fields})
+        merged = clean({**t.fields, **fields})
         new_agent = _check_agent(db, agent_id) if agent_id is not None else t.agent_id
         t = t.model_copy(update={"fields": merged, "updated_at": now, "agent_id": new_agent})
         store.save_ticket(db, t)
@@ -320,12 +240,12 @@ def submit_ticket(db: Database, config: Config, ticket_id: str, *, now: datetime
     The stored fields become the validated, normalised values (computed ones included).
     """
     with db.atomic():
-        t, model, errors = _submission(db, config, _draft(db, ticket_id))
+        t, model, errors = _submission(db, config, _draft(db, ticket_id), _cohort_today(db, now))
         if model is None:
             raise TicketInvalid(errors, f"{display_label(t.form)} {t.id[:8]}")
         t = t.model_copy(
             update={
-                "fields": _clean(model.model_dump(mode="json")),
+                "fields": clean(model.model_dump(mode="json")),
                 "status": "submitted",
                 "updated_at": now,
                 "submitted_at": now,
@@ -336,15 +256,44 @@ def submit_ticket(db: Database, config: Config, ticket_id: str, *, now: datetime
     return t
 
 
+def form_problems(
+    db: Database,
+    config: Config,
+    ticket_id: str,
+    fields: Mapping[str, Any],
+    *,
+    now: datetime,
+    agent_id: str | None = None,
+    partial: bool = False,
+) -> dict[str, str]:
+    """Every problem of the draft `ticket_id` with `fields` (and `agent_id`) typed over it, all
+    at once, keyed like TicketInvalid.errors: what submitting it would refuse (partial=True: what
+    saving it as a draft would point out). Writes nothing; the form screen checks as the TL
+    types with it."""
+    t = get_ticket(db, ticket_id)
+    agent = _agent_problem(db, agent_id) if agent_id is not None else None
+    errors = {**(agent.errors if agent else {}), **unknown_keys(t.form, fields)}
+    typed = {**t.fields, **fields}
+    today = _cohort_today(db, now)
+    if partial:
+        problems = field_errors(config, t.form, typed, partial=True, today=today)
+    else:
+        who = agent_id.strip() if agent_id is not None and agent is None else t.agent_id
+        as_typed = t.model_copy(update={"fields": typed, "agent_id": who})
+        problems = _submission(db, config, as_typed, today)[2]
+    errors.update({k: m for k, m in problems.items() if k not in errors})
+    return errors
+
+
 def _submission(
-    db: Database, config: Config, t: Ticket
+    db: Database, config: Config, t: Ticket, today: date
 ) -> tuple[Ticket, BaseModel | None, dict[str, str]]:
-    """What submitting `t` would do: (the ticket as it would be checked, the validated model or
-    None, every field's problem). Writes nothing."""
+    """What submitting `t` would do on the cohort's `today`: (the ticket as it would be
+    checked, the validated model or None, every field's problem). Writes nothing."""
     attempt_errors: dict[str, str] = {}
     if t.form == FAILED_EXAM:
         t, attempt_errors = _check_attempt_no(db, t)
-    model, errors = _validate(config, t.form, t.fields)
+    model, errors = validate(config, t.form, t.fields, today)
     if attempt_errors:
         return t, None, {**errors, **attempt_errors}
     return t, model, errors

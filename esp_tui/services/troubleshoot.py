@@ -13,19 +13,26 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
 from sqlite_utils import Database
 
 from esp_tui.config import Config
 from esp_tui.domain.models import Agent
 from esp_tui.domain.records import TroubleshootSession
+from esp_tui.domain.tasks import DONE_STATUSES
 from esp_tui.domain.tickets import Ticket
 from esp_tui.domain.trees import Tree, TreeError
-from esp_tui.domain.wizard import PathEntry, WizardEngine, WizardError
+from esp_tui.domain.wizard import (
+    PathEntry,
+    StepAnswer,
+    WizardEngine,
+    WizardError,
+    concerned_carrier,
+)
 from esp_tui.services.agents import require_agent
 from esp_tui.services.tree_files import check_trees, shipped_trees_dir
 from storage import troubleshoot as store
+from storage.progress import agent_states
 
 CARRIER_TICKET = "carrier_ticket"
 
@@ -156,25 +163,83 @@ def start_session(
 
 
 def answer_step(
-    db: Database, walk: Walk, answer: Literal["yes", "no"], *, now: datetime
+    db: Database,
+    walk: Walk,
+    answer: StepAnswer,
+    *,
+    now: datetime,
+    config: Config | None = None,
 ) -> Ticket | None:
-    """Record "yes" (fixed it) or "no" (did not work) and save the path.
+    """Record "yes" (fixed it), "no" (did not work) or "skip" (not applicable) and save the path.
 
     When the answer ends the walk the session is finished in the same transaction: resolved,
-    or escalated with its draft ticket created (returned).
+    or escalated with its draft ticket created (returned). `config`'s task catalog lets the
+    ticket name the carrier the agent's open task concerns (see `ticket_carrier`).
     """
     _check_open(db, walk)
     walk.engine.answer(answer, now)
-    return _persist_or_undo(db, walk, now)
+    return _persist_or_undo(db, walk, now, config)
 
 
-def escalate_now(db: Database, walk: Walk, *, now: datetime) -> Ticket:
+def escalate_now(
+    db: Database, walk: Walk, *, now: datetime, config: Config | None = None
+) -> Ticket:
     """Escalate from the current step: the draft ticket and the escalated session, together."""
     _check_open(db, walk)
     walk.engine.escalate(now)
-    ticket = _persist_or_undo(db, walk, now)
+    ticket = _persist_or_undo(db, walk, now, config)
     assert ticket is not None
     return ticket
+
+
+def set_details(db: Database, walk: Walk, *, reference: str, contacted: str, now: datetime) -> None:
+    """Save the case/reference number and who was contacted with the open session (they go
+    into the ticket when it escalates). WizardError for a value that is not one short line."""
+    _check_open(db, walk)
+    before = walk.engine.set_details(reference=reference, contacted=contacted)
+    try:
+        with db.atomic():
+            _open_row(db, walk.session_id)
+            store.update_session(
+                db,
+                walk.session_id,
+                state=walk.engine.to_state(),
+                outcome=None,
+                ticket_id=None,
+                at=now,
+            )
+    except BaseException:
+        walk.engine.details = before
+        raise
+
+
+def ticket_carrier(
+    db: Database, config: Config | None, agent_id: str, tree: Tree
+) -> tuple[str, str | None]:
+    """(carrier, why) for a ticket from `tree`: the carrier of the agent's open task when the
+    tree covers several (AHIP/Aetna), else the tree's system (why None)."""
+    if config is None:
+        return concerned_carrier(tree, [])
+    states = agent_states(db, agent_id)
+    open_tasks = [
+        (task, states[task.key].status if task.key in states else "not_started")
+        for task in config.tasks
+    ]
+    return concerned_carrier(tree, [(t, st) for t, st in open_tasks if st not in DONE_STATUSES])
+
+
+def ticket_origin(db: Database, config: Config, ticket_id: str) -> tuple[str, str | None] | None:
+    """(tree label, why the carrier) for a ticket a troubleshooting walk escalated to, else
+    None: the ticket form says where its prefilled carrier came from."""
+    session = store.session_for_ticket(db, ticket_id)
+    if session is None:
+        return None
+    trees, _ = tree_catalog(config)
+    tree = trees.get(session.tree)
+    if tree is None:
+        return session.tree, None
+    _, why = ticket_carrier(db, config, session.agent_id, tree)
+    return tree.short, why
 
 
 def step_back(db: Database, walk: Walk, *, now: datetime) -> PathEntry | None:
@@ -239,16 +304,18 @@ def _check_open(db: Database, walk: Walk) -> None:
     _open_row(db, walk.session_id)
 
 
-def _persist_or_undo(db: Database, walk: Walk, now: datetime) -> Ticket | None:
+def _persist_or_undo(
+    db: Database, walk: Walk, now: datetime, config: Config | None = None
+) -> Ticket | None:
     """Save the engine after an answer; undo that answer in memory if the write fails."""
     try:
-        return _persist(db, walk, now)
+        return _persist(db, walk, now, config)
     except (sqlite3.Error, ValueError):
         walk.engine.back()
         raise
 
 
-def _persist(db: Database, walk: Walk, now: datetime) -> Ticket | None:
+def _persist(db: Database, walk: Walk, now: datetime, config: Config | None) -> Ticket | None:
     engine = walk.engine
     ticket: Ticket | None = None
     with db.atomic():
@@ -259,7 +326,10 @@ def _persist(db: Database, walk: Walk, now: datetime) -> Ticket | None:
 
             form = engine.escalate_form or CARRIER_TICKET
             # The payload is the Carrier Ticket's fields; another form starts empty.
-            fields = engine.ticket_payload(walk.agent.name) if form == CARRIER_TICKET else {}
+            fields = {}
+            if form == CARRIER_TICKET:
+                carrier, _ = ticket_carrier(db, config, walk.agent.agent_id, engine.tree)
+                fields = engine.ticket_payload(walk.agent.name, carrier)
             ticket = create_ticket(db, form, walk.agent.agent_id, fields, now=now)
         store.update_session(
             db,

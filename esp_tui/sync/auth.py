@@ -6,12 +6,14 @@ tokens) are never printed or logged; messages name files, never their contents.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from google.auth.credentials import AnonymousCredentials, Credentials
 
@@ -98,22 +100,112 @@ def load_cached_token(path: Path) -> Credentials | None:
     return None
 
 
-def oauth_login(client_file: str | Path, token_path: Path) -> Credentials:
-    """The TL's installed-app OAuth flow in the browser; the token is cached at token_path."""
-    from google.oauth2.credentials import Credentials as UserCredentials
+DEFAULT_LOGIN_PORT = 8085  # fixed, so `ssh -L 8085:localhost:8085 HOST` can carry the redirect
+DEFAULT_LOGIN_TIMEOUT_S = 300.0
+SIGNED_IN_PAGE = "esp-tui got the answer: the terminal says if you are signed in. Close this tab."
+
+
+class LoginError(SheetsAuthError):
+    """The sign-in did not complete. `usage` is True when our input was the cause (a port in
+    use, no answer in time, no client file): the CLI exits 2 then, 1 when Google refused."""
+
+    def __init__(self, message: str, *, usage: bool) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+def _print_url(url: str) -> None:
+    print(f"Sign in to Google: open this address in a browser:\n\n    {url}\n", flush=True)
+
+
+def _flow(client_file: str | Path, announce: Callable[[str], None]) -> Any:
+    """An InstalledAppFlow that hands the sign-in URL to `announce` once the redirect port
+    is bound (the library would print() it, unflushed, past our output layer)."""
     from google_auth_oauthlib.flow import InstalledAppFlow
 
-    if not Path(client_file).is_file():
-        raise SheetsAuthError(f"{client_file}: OAuth client secrets file not found")
+    class AnnouncingFlow(InstalledAppFlow):  # type: ignore[misc]  # the library is untyped
+        def authorization_url(self, **kwargs: Any) -> tuple[str, str]:
+            url, state = super().authorization_url(**kwargs)
+            announce(url)
+            return url, state
+
+    path = Path(client_file).expanduser()
+    if not path.is_file():
+        raise LoginError(f"{client_file}: OAuth client secrets file not found", usage=True)
     try:
-        flow = InstalledAppFlow.from_client_secrets_file(str(client_file), scopes=SCOPES)
-    except ValueError as err:
-        raise SheetsAuthError(
-            f"{client_file}: not an OAuth client secrets file ({_safe_reason(err)})"
+        return AnnouncingFlow.from_client_secrets_file(str(path), scopes=SCOPES)
+    except ValueError as err:  # json errors are ValueErrors too
+        raise LoginError(
+            f"{client_file}: not an OAuth client secrets file ({_safe_reason(err)}); download "
+            "the JSON of a Desktop app OAuth client",
+            usage=True,
         ) from None
-    creds: UserCredentials = flow.run_local_server(port=0, open_browser=True)
+
+
+def oauth_login(
+    client_file: str | Path,
+    token_path: Path,
+    *,
+    open_browser: bool = True,
+    port: int = DEFAULT_LOGIN_PORT,
+    timeout_s: float = DEFAULT_LOGIN_TIMEOUT_S,
+    announce: Callable[[str], None] = _print_url,
+) -> Credentials:
+    """The TL's installed-app OAuth flow: listen on localhost:`port`, hand the sign-in URL to
+    `announce` (and open it in a browser unless open_browser is False), wait up to
+    `timeout_s` for Google's redirect, exchange the code, cache the token at token_path.
+    Raises LoginError, one line that names no secret."""
+    import requests
+    from google.oauth2.credentials import Credentials as UserCredentials
+    from google_auth_oauthlib.flow import WSGITimeoutError
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
+
+    flow = _flow(client_file, announce)
+    try:
+        creds: UserCredentials = flow.run_local_server(
+            host="localhost",
+            port=port,
+            open_browser=open_browser,
+            timeout_seconds=timeout_s,
+            authorization_prompt_message="",  # announce() has said it
+            success_message=SIGNED_IN_PAGE,
+        )
+    except WSGITimeoutError:
+        raise LoginError(
+            f"no answer from the browser within {timeout_s:g} s on http://localhost:{port}/: "
+            "nothing was saved; run `esp-tui auth login` again (--timeout S waits longer)",
+            usage=True,
+        ) from None
+    except OAuth2Error as err:  # access_denied, invalid_grant, a mismatching state, ...
+        raise LoginError(
+            f"Google did not complete the sign-in ({err.error or type(err).__name__}): "
+            "nothing was saved; run `esp-tui auth login` again",
+            usage=False,
+        ) from None
+    except requests.exceptions.RequestException as err:  # before OSError: it is one
+        raise LoginError(
+            f"could not reach Google to finish the sign-in ({type(err).__name__}): check the "
+            "network connection and run `esp-tui auth login` again",
+            usage=False,
+        ) from None
+    except OSError as err:  # binding the port
+        what = "is already in use" if err.errno == errno.EADDRINUSE else f"failed ({err.strerror})"
+        raise LoginError(
+            f"listening on localhost port {port} {what}: pick another with --port N "
+            "(over SSH forward the same one: ssh -L N:localhost:N HOST)",
+            usage=True,
+        ) from None
     save_token(creds.to_json(), token_path)
     return creds
+
+
+def sign_out(token_path: Path) -> bool:
+    """Remove the cached OAuth token; False when there was none. The token is never read."""
+    try:
+        token_path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def load_credentials(
@@ -138,7 +230,7 @@ def load_credentials(
             if not interactive:
                 raise SheetsAuthError(
                     f"no usable OAuth token at {token_path}; sign in once with "
-                    "`esp-tui auth check` in a terminal"
+                    "`esp-tui auth login` in a terminal"
                 )
             creds = oauth_login(oauth_client_file, token_path)
     elif endpoint:

@@ -8,7 +8,7 @@ submitted tickets.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from esp_tui.domain.attendance import (
 from esp_tui.domain.models import Agent, Cohort
 from esp_tui.domain.progress import RED_FLAG_LABELS, TaskState
 from esp_tui.services.clock import cohort_zone
+from esp_tui.services.exam_guide import coaching_text
 from esp_tui.sync.layout import (
     SUBMITTED,
     SheetLayout,
@@ -36,6 +37,7 @@ from esp_tui.sync.layout import (
 from esp_tui.sync.plan import DesiredTab
 from storage.agents import list_agents
 from storage.attendance import all_events
+from storage.coaching import list_coaching
 from storage.flags import list_caps, list_flags
 from storage.notes import all_notes
 from storage.progress import all_states
@@ -136,12 +138,19 @@ def task_cells(db: Database, config: Config) -> Cells:
     return out
 
 
-def caps_and_flags_cells(db: Database, config: Config) -> Cells:
+def caps_and_flags_cells(db: Database, config: Config, zone: ZoneInfo | None = None) -> Cells:
+    """The CAP cell (CAPs and, given the cohort's zone, coaching, oldest first) and the red
+    flags cell of each agent."""
     h = config.sheet.headers
-    caps: dict[str, list[str]] = {}
+    dated: dict[str, list[tuple[datetime, str]]] = {}
     for c in list_caps(db):
         when = f" (day {c.day})" if c.day else ""
-        caps.setdefault(c.agent_id, []).append(f"{c.level} CAP{when}: {c.reason}")
+        dated.setdefault(c.agent_id, []).append((c.created_at, f"{c.level} CAP{when}: {c.reason}"))
+    for k in list_coaching(db) if zone is not None else []:
+        task = config.task(k.task_key)
+        text = coaching_text(k, zone or UTC, task.label if task else k.task_key)
+        dated.setdefault(k.agent_id, []).append((k.at, text))
+    caps = {a: [t for _, t in sorted(items, key=lambda i: i[0])] for a, items in dated.items()}
     flags: dict[str, list[str]] = {}
     for f in list_flags(db):
         state = (
@@ -228,7 +237,7 @@ def desired_state(
     tracker = identity_cells(config, agents, tl_name(db, config.tl.name) or "")
     _merge(tracker, attendance_cells(db, config, cohort, now, today))
     _merge(tracker, task_cells(db, config))
-    _merge(tracker, caps_and_flags_cells(db, config))
+    _merge(tracker, caps_and_flags_cells(db, config, zone))
     _merge(tracker, note_cells(db, config, cohort.days))
     tabs = {layout.tracker.title: DesiredTab(layout.tracker, tracker)}
     for form, rows in ticket_rows(db, config, layout, zone).items():

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from esp_tui.domain.notes import first_words
+from esp_tui.domain.text import visible
 from esp_tui.widgets.plain import cell
 
 if TYPE_CHECKING:
@@ -27,6 +29,8 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("where", "Where", 7),
     ("note", "Note", 4),
 )
+NOTE_WIDE_AT = 130  # from this terminal width the Note column shows the note's first words
+MARK = "● "  # before the name of a row marked with space (one note for every marked agent)
 
 # Badge colours by flag code (absences by kind); Rich styles, no theme variables.
 _BADGE_STYLE = {
@@ -116,19 +120,77 @@ def points_cell(row: RosterRow) -> Text:
     return Text(points(row.points), style="dim" if row.points == 0 else "")
 
 
-def render_cells(row: RosterRow) -> dict[str, str | Text]:
-    """Every cell of a row, by column key (user text as `cell` Text: a str cell is markup)."""
+def note_width(screen_width: int) -> int:
+    """The Note column's width on a terminal this wide: the ✎ column when narrower than
+    NOTE_WIDE_AT, else every column left over (each column has 1 cell of padding each side,
+    and 2 for the scrollbar)."""
+    base = dict((k, w) for k, _, w in COLUMNS)["note"]
+    if screen_width < NOTE_WIDE_AT:
+        return base
+    others = sum(w + 2 for k, _, w in COLUMNS if k != "note")
+    return max(base, screen_width - others - 2 - 2)
+
+
+def columns(screen_width: int) -> tuple[tuple[str, str, int], ...]:
+    """COLUMNS with the Note column as wide as `note_width` gives."""
+    wide = note_width(screen_width)
+    return tuple((k, label, wide if k == "note" else w) for k, label, w in COLUMNS)
+
+
+def note_cell(note: str | None, width: int) -> str | Text:
+    """✎ when the column is narrow, else the note's first words (plain text, never markup)."""
+    if not note:
+        return ""
+    if width < 8:
+        return "✎"
+    return Text(first_words(note, width), no_wrap=True, overflow="ellipsis", end="")
+
+
+# The Where column fits the longest room name in use, between WHERE_MIN and WHERE_MAX cells,
+# and the Agent column gives or takes the difference: a row is as wide as COLUMNS says.
+WHERE_MIN, WHERE_MAX = len("Where"), 11
+_AGENT_PLUS_WHERE = sum(w for k, _, w in COLUMNS if k in ("agent", "where"))
+
+
+def fitted_widths(room_names: Iterable[str]) -> dict[str, int]:
+    """{"agent": width, "where": width} for these room names (the rooms agents are in now)."""
+    longest = max((len(visible(n)) for n in room_names), default=0)
+    where = min(max(longest, WHERE_MIN), WHERE_MAX)
+    return {"agent": _AGENT_PLUS_WHERE - where, "where": where}
+
+
+def short_room(name: str, width: int) -> str:
+    """A room name (made `visible`: plain text) in `width` cells: as it is when it fits, else
+    cut predictably: its start, "…" and its last word when that is short (a number, a letter),
+    so "Call cert 1" and "Call cert 2" stay apart ("Call cer… 1")."""
+    name = visible(name)
+    if len(name) <= width:
+        return name
+    words = name.split()
+    tail = f" {words[-1]}" if len(words) > 1 and len(words[-1]) <= 3 else ""
+    return name[: max(width - 1 - len(tail), 1)].rstrip() + "…" + tail
+
+
+def render_cells(
+    row: RosterRow, *, marked: bool = False, note_width: int = 4, where_width: int = 7
+) -> dict[str, str | Text]:
+    """Every cell of a row, by column key (user text as `cell` Text: a str cell is markup).
+    `marked`: a MARK before the name; `note_width`: the Note column's width (note_cell);
+    `where_width`: the Where column's width (fitted_widths, short_room)."""
     dash = Text("-", style="dim")
+    name = cell(row.name)
+    if row.number:  # the row's number, dim: typing it on the roster jumps there (roll call)
+        name = Text.assemble((f"{row.number:>2} ", "dim"), name)
     return {
-        "agent": cell(row.name),
+        "agent": Text.assemble((MARK, "bold magenta"), name) if marked else name,
         "team": cell(row.team),
         "in": row.in_time or dash,
         "out": row.out_time or dash,
         "flags": flags_cell(row),
         "pts": points_cell(row),
         "progress": Text(row.progress, style="bold red" if row.behind else ""),
-        "where": cell(row.where),
-        "note": "✎" if row.has_note else "",
+        "where": Text(short_room(row.where, where_width), no_wrap=True, end=""),  # visible
+        "note": note_cell(row.note, note_width),
     }
 
 

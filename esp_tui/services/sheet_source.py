@@ -1,0 +1,116 @@
+"""Read one tab of a Google Sheet given by its URL (a Meet report attached to the Calendar
+event, a class roster kept in a Sheet): the same gspread client, spreadsheets scope, identity
+and ESP_TUI_SHEETS_ENDPOINT override as sync (esp_tui/sync). Two requests: open, read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from esp_tui.config import Config
+
+# Also matches a URL that went through pathlib.Path ("https:/docs…": one slash fewer).
+_URL: Final = re.compile(r"^\s*https?:/{1,2}docs\.google\.com/spreadsheets/(?:u/\d+/)?d/([\w-]+)")
+_GID: Final = re.compile(r"[#?&]gid=(\d+)")
+
+
+class SheetReadError(Exception):
+    """One line; `exit_code` 2 when our input was wrong (no such tab), else 1."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class SheetValues:
+    source: str  # for messages: "Google Sheet KEY, tab 'Roster'"
+    values: list[list[str]]
+
+
+def sheet_url(text: str) -> tuple[str, int | None] | None:
+    """(spreadsheet key, gid or None) when `text` is a Google Sheets URL, else None."""
+    m = _URL.match(text)
+    if m is None:
+        return None
+    gid = _GID.search(text)
+    return m.group(1), int(gid.group(1)) if gid else None
+
+
+def is_sheet_url(text: str) -> bool:
+    return sheet_url(text) is not None
+
+
+def _pick_tab(tabs: Sequence[Mapping[str, object]], tab: str | None, gid: int | None) -> str:
+    """--tab NAME (exact, else ignoring case), else the URL's #gid=, else the first tab."""
+    titles = [str(t.get("title", "")) for t in tabs]
+    if tab is not None:
+        if tab in titles:
+            return tab
+        folded = [t for t in titles if t.strip().casefold() == tab.strip().casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise SheetReadError(f"--tab {tab!r}: no such tab (tabs: {', '.join(titles)})")
+    if gid is not None:
+        for t in tabs:
+            if t.get("sheetId") == gid:
+                return str(t.get("title", ""))
+    if not titles:
+        raise SheetReadError("the spreadsheet has no tabs")
+    return titles[0]
+
+
+def read_sheet(
+    config: Config,
+    env: Mapping[str, str],
+    url: str,
+    *,
+    tab: str | None = None,
+    interactive: bool = False,
+) -> SheetValues:
+    """Every value of one tab, as shown in the sheet (FORMATTED_VALUE). Raises SheetReadError."""
+    from esp_tui.sync.auth import load_credentials
+    from esp_tui.sync.errors import describe
+    from esp_tui.sync.layout import quote_tab
+    from esp_tui.sync.target import Target, default_token_path, open_book, retry
+    from esp_tui.sync.transport import make_client, resolve_endpoint
+
+    parsed = sheet_url(url)
+    if parsed is None:
+        raise SheetReadError(f"{url}: not a Google Sheets URL")
+    key, gid = parsed
+    target: Target | None = None
+    try:
+        endpoint = resolve_endpoint(env)
+        creds, identity = load_credentials(
+            env=env,
+            service_account_file=config.sheet.service_account_file,
+            oauth_client_file=config.sheet.oauth_client_file,
+            token_path=default_token_path(),
+            endpoint=endpoint,
+            interactive=interactive,
+        )
+        target = Target(
+            make_client(creds, endpoint), key, identity, max_retries=config.sheet.max_retries
+        )
+        book = open_book(target)
+        props = [s.get("properties", {}) for s in book.metadata.get("sheets", [])]
+        title = _pick_tab(props, tab, gid)
+        shown = {"valueRenderOption": "FORMATTED_VALUE"}  # as the sheet shows it
+        got = retry(
+            target, lambda: book.values_get(quote_tab(title), params=dict(shown)), "reading the tab"
+        )
+    except SheetReadError:
+        raise
+    except Exception as err:  # access, not found, quota, network: sync's one line
+        said = describe(
+            err,
+            identity=target.identity if target else None,
+            spreadsheet=key,
+        )
+        raise SheetReadError(said.message, said.exit_code) from err
+    values = [[str(c) for c in row] for row in got.get("values", [])]
+    return SheetValues(f"Google Sheet {key}, tab '{title}'", values)
