@@ -18,7 +18,6 @@ from textual.worker import Worker, WorkerState
 from esp_tui.config import Config
 from esp_tui.domain.models import Cohort
 from esp_tui.messages import CohortChanged, DataChanged
-from esp_tui.run_state import RunState
 from esp_tui.screens.base import EspScreen
 from esp_tui.screens.roster import RosterScreen
 from esp_tui.services.clock import Clock, cohort_zone, system_clock
@@ -57,7 +56,6 @@ class EspApp(App[None]):
         self.clock = clock
         self.cohort: Cohort | None = get_cohort(db)
         self.zone = cohort_zone(self.cohort.timezone if self.cohort else config.cohort.timezone)
-        self.run_state = RunState()  # what this run remembers (the intro clocks)
 
     # -- time -------------------------------------------------------------------------------
     def now(self) -> datetime:

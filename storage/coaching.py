@@ -5,29 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from sqlite3 import Row
 
-from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
+from esp_tui.domain.records import Coaching
 from storage.clock import from_text, to_text
 from storage.cohort import read_id, write_id
 from storage.db import query
 
 _COLS = "id, agent_id, task_key, carrier, fails, coach, text, at"
-
-
-class Coaching(BaseModel):
-    """One coaching: `fails` is how many failed attempts at `task_key` it followed."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    id: int
-    agent_id: str
-    task_key: str
-    carrier: str
-    fails: int
-    coach: str
-    text: str
-    at: datetime
 
 
 def _coaching(r: Row) -> Coaching:

@@ -357,6 +357,21 @@ def test_a_bad_roster_file_does_not_even_create_the_db(cli, env, tmp_path):
     assert not db_path.exists()
 
 
+def test_cohort_new_roster_reads_like_roster_import(cli, env, tmp_path):
+    """`cohort new --roster` finds columns by the config's [roster.columns] and says when a
+    file was read as cp1252, as `roster import` does (QA: it used the built-in aliases only)."""
+    _, cfg, _, _ = env
+    cfg.write_text(cfg.read_text() + '[roster.columns]\nagent_id = ["Badge Number"]\n')
+    badge = tmp_path / "badge.csv"
+    badge.write_bytes("Badge Number,Name,Email\nB9,José Ruiz,jose@example.com\n".encode("cp1252"))
+    code, out, err = cli("cohort", "new", "Nov 23", "--start", "2026-11-23", "--roster", str(badge))
+    assert code == 0, err
+    assert "1 added" in out
+    assert "Windows-1252" in err
+    roster = json.loads(ok(cli, "roster", "list", "--json"))
+    assert [(r["agent_id"], r["name"]) for r in roster] == [("B9", "José Ruiz")]
+
+
 # --------------------------------------------------------------------------- refusals
 
 

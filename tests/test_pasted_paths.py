@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input, Static
 
 import esp_tui.cli as cli
@@ -72,6 +73,13 @@ def report(tmp_path: Path) -> Path:
     return path
 
 
+async def paste_and_enter(pilot, text: str) -> None:
+    """Paste into the focused prompt (one bracketed paste, as a terminal sends it), then enter."""
+    pilot.app.screen.query_one(Input).post_message(events.Paste(text))
+    await pilot.pause()
+    await pilot.press("enter")
+
+
 def escaped(path: Path) -> str:
     """What macOS Terminal pastes when the file is dragged onto it."""
     return "".join(f"\\{c}" if c in " ()" else c for c in str(path))
@@ -87,8 +95,11 @@ async def test_a_pasted_path_in_the_m_prompt_shows_the_proposals(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("M")
         assert isinstance(app.screen, PathPrompt)
-        await pilot.press(*paste(report))  # typed key by key, quotes and backslashes too
-        assert app.screen.query_one(Input).value == paste(report)
+        # what a drag-and-drop delivers: one bracketed paste (a Paste event), not keys
+        box = app.screen.query_one(Input)
+        box.post_message(events.Paste(paste(report)))
+        await pilot.pause()
+        assert box.value == paste(report)
         await pilot.press("enter")
         await pilot.pause()
         review = app.screen
@@ -96,11 +107,52 @@ async def test_a_pasted_path_in_the_m_prompt_shows_the_proposals(
         assert [p.agent_id for p in review.preview.proposals] == ["D1001", "D1005"]
 
 
+async def test_the_m_review_shows_the_encoding_warning(config, seeded_db, clock, tmp_path):
+    """An Excel re-save (cp1252) read through `M` says so on the review screen, as
+    `esp-tui stamp import` does on stderr (QA: the app dropped the warning)."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes((REPORT + "Zoë Visitor,zoe@example.org,09:00,10:00\n").encode("cp1252"))
+    app = make_app(config, seeded_db, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("M")
+        await paste_and_enter(pilot, str(path))
+        await pilot.pause()
+        review = app.screen
+        assert isinstance(review, MeetImportScreen)
+        shown = " ".join(str(s.render()) for s in review.query(Static))
+        assert "Windows-1252" in shown
+        assert "Zoë Visitor" in shown
+
+
+async def test_accepting_a_report_stamp_later_than_now_is_refused_not_a_crash(
+    config, seeded_db, clock, tmp_path
+):
+    """A report whose time joined is later than now (yesterday afternoon's report pasted this
+    morning) is refused with the service's one line, the review stays open, nothing written
+    (QA: the AttendanceError ended the app with a traceback)."""
+    path = tmp_path / "afternoon.csv"
+    path.write_text("Participant,Email,First seen,Last seen\nKai Everly,kai.everly@example.com,"
+                    "13:30,16:59\n", encoding="utf-8")  # fmt: skip
+    app = make_app(config, seeded_db, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("M")
+        await paste_and_enter(pilot, str(path))
+        await pilot.pause()
+        assert isinstance(app.screen, MeetImportScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MeetImportScreen)  # still reviewing
+        assert any("in the future" in str(n.message) for n in app._notifications)
+    assert seeded_db.execute(
+        "SELECT count(*) FROM attendance_events WHERE agent_id = 'D1001'"
+    ).fetchone()[0] == 0
+
+
 async def test_the_m_prompt_says_when_the_path_names_no_file(config, seeded_db, clock, tmp_path):
     app = make_app(config, seeded_db, clock=clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("M")
-        await pilot.press(*f"'{tmp_path}/no such.csv'", "enter")
+        await paste_and_enter(pilot, f"'{tmp_path}/no such.csv'")
         assert isinstance(app.screen, PathPrompt)  # still asking
         error = str(app.screen.query_one(".prompt-error", Static).render())
         assert error == f"{tmp_path}/no such.csv: no such file"

@@ -249,5 +249,4 @@ async def test_the_intro_clock_lives_in_the_database_not_the_app(app):
         state = load_intro(app.db)
         first = app.config.intro.resources[0].title
         assert state.ticked == {first} and state.started_at == app.now()
-        assert not hasattr(app.run_state, "intros")
-        assert not hasattr(app, "_esp_intro_states")
+        assert not hasattr(app, "run_state") and not hasattr(app, "_esp_intro_states")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
 from textual.widgets.data_table import ColumnKey
@@ -130,3 +131,54 @@ async def test_help_lists_only_the_apps_own_keys_once(seeded_db, config, clock):
         assert len({(r[2], r[3]) for r in rows}) == len(rows)  # no binding twice
         assert ("q", "Quit", "quit", "app") in rows and ("?", "Help", "help", "app") in rows
         assert ("j", "Down", "roster_down", "RosterTable") in rows
+
+
+async def test_help_at_100x30_keeps_every_row_reachable(seeded_db, config, clock):
+    """At 100x30 the list was cut by its box after `w`: x, enter, j, k, ? and q, and the
+    line under it, could not be seen or scrolled to."""
+    app = make_app(config, seeded_db, clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        box = app.screen.query_one("Vertical")
+        table = app.screen.query_one(DataTable)
+        hint = app.screen.query("Static").last()
+        inside = box.content_region
+        assert table.region.bottom <= hint.region.y  # the table is not drawn under the line
+        assert inside.contains_region(hint.region)  # the line under the list is on screen
+        assert inside.contains_region(table.region)  # nothing of the table is cut off
+        await pilot.press(*["down"] * table.row_count)
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 1
+        assert table.scroll_y == table.max_scroll_y > 0  # the last rows scroll into view
+
+
+@pytest.mark.parametrize(
+    ("key", "screen"),
+    [
+        ("enter", "AgentScreen"),
+        ("c", "CloseScreen"),
+        ("F", "FlagsScreen"),
+        ("D", "IntroScreen"),
+        ("P", "ProgressScreen"),
+        ("R", "RoomsScreen"),
+        ("p", "TaskListScreen"),
+        ("T", "TicketsScreen"),
+    ],
+)
+async def test_help_and_quit_are_in_every_screens_footer_at_100_columns(
+    seeded_db, config, clock, key, screen
+):
+    """`?` and `q` stay on screen everywhere (EspScreen.FOOTER_FIRST), not only on the roster:
+    QA found the Close screen's footer cut both at 100 columns."""
+    app = make_app(config, seeded_db, clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        assert type(app.screen).__name__ == screen
+        keys = footer_keys(app)
+        palette = keys["ctrl+p"].region.x
+        for shown in ("question_mark", "q"):
+            region = keys[shown].region
+            assert region.width and region.right <= palette and region.right <= 100, shown

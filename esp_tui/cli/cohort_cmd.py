@@ -80,14 +80,17 @@ def run_new(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.domain.roster_csv import RosterError
     from esp_tui.domain.text import visible
     from esp_tui.services.cohorts import CohortError, new_cohort
-    from esp_tui.services.roster import read_roster_file
+    from esp_tui.services.roster import read_roster_source
 
     agents = None
     if args.roster is not None:
-        try:
-            agents = read_roster_file(args.roster)  # the whole file, before the DB is opened
+        try:  # the whole file, before the DB is opened; [roster.columns] as `roster import`
+            roster = read_roster_source(args.roster, config=ctx.config, env=ctx.env)
         except RosterError as e:
             raise CliError(str(e)) from None
+        for warning in roster.warnings:
+            ctx.warn(warning)
+        agents = roster.agents
     try:
         cohort, counts = new_cohort(ctx.db, ctx.config, args.name, args.start, roster=agents)
     except CohortError as e:

@@ -77,3 +77,18 @@ class TroubleshootSession(BaseModel):
     def steps_answered(self) -> int:
         path = self.state.get("path")
         return len(path) if isinstance(path, list) else 0
+
+
+class Coaching(BaseModel):
+    """One coaching: `fails` is how many failed attempts at `task_key` it followed."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True)
+
+    id: int
+    agent_id: str
+    task_key: str
+    carrier: str
+    fails: int
+    coach: str
+    text: str
+    at: datetime

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar, TypeVar
 
+from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
 
 from esp_tui.messages import CohortChanged, DataChanged
@@ -18,9 +19,29 @@ from esp_tui.widgets.esp_node import EspNode
 ResultT = TypeVar("ResultT")
 
 
+def footer_order(
+    active: dict[str, ActiveBinding], first: tuple[str, ...]
+) -> dict[str, ActiveBinding]:
+    """The same bindings, the `first` ids first in that order (nothing added or lost)."""
+    rank = {binding_id: i for i, binding_id in enumerate(first)}
+    last = len(first)
+    ordered = sorted(active.items(), key=lambda kv: rank.get(kv[1].binding.id or "", last))
+    return dict(ordered)  # sorted() is stable: the others keep their order
+
+
 class EspScreen(EspNode, Screen[ResultT]):
     """A full screen. Override `data_changed` when the screen shows data another screen or
     another process can write, and `cohort_changed` when it holds per-cohort state."""
+
+    # Textual's Footer shows the active bindings in order and cuts what does not fit at the
+    # right; the app's own `?` and `q` would come last, after every key of the screen. So
+    # they come first: on every screen they are on screen from 100 columns up. A screen may
+    # give its own order (the roster puts its stamping keys, then Close, Help, Quit).
+    FOOTER_FIRST: ClassVar[tuple[str, ...]] = ("help", "quit")
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return footer_order(super().active_bindings, self.FOOTER_FIRST)
 
     def on_data_changed(self, message: DataChanged) -> None:
         if not message.delivered:

@@ -20,7 +20,9 @@ class HelpScreen(EspModal[None]):
     DIALOG_CLASSES = "-tall"
     DEFAULT_CSS = """
     HelpScreen > Vertical { width: 90; max-height: 90%; }
-    HelpScreen DataTable { height: auto; max-height: 30; }
+    /* the box is -tall: the list takes what is left of it and scrolls inside (at 100x30 an
+       auto height ran past the box and cut the last keys off) */
+    HelpScreen DataTable { height: 1fr; }
     """
 
     def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:

@@ -17,7 +17,7 @@ from esp_tui.screens.base import EspModal
 from esp_tui.services import attendance as svc
 from esp_tui.services import meet_import as meet
 from esp_tui.widgets.esp_node import EspNode
-from esp_tui.widgets.plain import cell, plain
+from esp_tui.widgets.plain import cell, plain_lines
 
 
 def preview_from_prompt(node: EspNode, cohort: Cohort, day: int, typed: str) -> meet.MeetPreview:
@@ -86,9 +86,10 @@ class MeetImportScreen(EspModal[svc.Action | None]):
         for p in self.preview.proposals:
             table.add_row(*self._cells(p.agent_id), key=p.agent_id)
         unmatched = self.preview.unmatched
-        self.query_one("#unmatched", Static).update(
-            plain("Not in the roster: " + "; ".join(unmatched)) if unmatched else ""
-        )
+        lines = list(self.preview.warnings)  # e.g. read as cp1252: the CLI prints it too
+        if unmatched:
+            lines.append("Not in the roster: " + "; ".join(unmatched))
+        self.query_one("#unmatched", Static).update(plain_lines(lines))
         self._refresh_summary()
         table.focus()
 
@@ -156,8 +157,12 @@ class MeetImportScreen(EspModal[svc.Action | None]):
             self.dismiss(None)
             return
         picked = [p for p in self.preview.proposals if p.agent_id in self.chosen]
-        action = meet.accept_meet_proposals(
-            self.esp.db, cohort, self.day, picked, now=self.esp.now(),
-            include_out=self.include_out, restamp=self.chosen & self._stamped,
-        )  # fmt: skip
+        try:
+            action = meet.accept_meet_proposals(
+                self.esp.db, cohort, self.day, picked, now=self.esp.now(),
+                include_out=self.include_out, restamp=self.chosen & self._stamped,
+            )  # fmt: skip
+        except svc.AttendanceError as e:  # e.g. a stamp later than now: nothing written
+            self.app.notify(str(e), severity="error", timeout=8)
+            return
         self.dismiss(action)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding
+from textual.binding import Binding
 from textual.events import Key
 from textual.widgets import Footer, Input, Static
 
@@ -68,7 +68,7 @@ DAY_BINDINGS = [
 # not fit is cut at the right. Close, Help and Quit come before the rest, so q and ? are on
 # screen from 100 columns up (the app's own q and ? would otherwise come last, after every
 # roster key). Keys with show=False are in `?` and the ctrl+p palette only.
-FOOTER_FIRST = (
+ROSTER_FOOTER_FIRST = (
     "stamp_in",
     "stamp_out",
     "mark_absent",
@@ -84,15 +84,8 @@ FOOTER_FIRST = (
 )
 
 
-def footer_first(active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
-    """The same bindings, the FOOTER_FIRST ids first in that order (nothing added or lost)."""
-    rank = {binding_id: i for i, binding_id in enumerate(FOOTER_FIRST)}
-    last = len(FOOTER_FIRST)
-    ordered = sorted(active.items(), key=lambda kv: rank.get(kv[1].binding.id or "", last))
-    return dict(ordered)  # sorted() is stable: the others keep their order
-
-
 class RosterScreen(RosterActions, RosterNotes, RosterLaunchers):
+    FOOTER_FIRST = ROSTER_FOOTER_FIRST
     BINDINGS = [*STAMP_BINDINGS, *DAY_BINDINGS, *BULK_BINDINGS, *LAUNCH_BINDINGS, *NOTE_BINDINGS]
     DEFAULT_CSS = """
     RosterScreen #daybar { height: 1; padding: 0 1; background: $boost; }
@@ -105,11 +98,6 @@ class RosterScreen(RosterActions, RosterNotes, RosterLaunchers):
         super().__init__()
         self._data_version = 0
         self._stale = False  # something changed while another screen was on top
-
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        """Textual's active bindings in FOOTER_FIRST order (the Footer shows them in order)."""
-        return footer_first(super().active_bindings)
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")

@@ -12,13 +12,13 @@ from sqlite_utils import Database
 from esp_tui.config import Config
 from esp_tui.domain.limits import cell_text_problem
 from esp_tui.domain.progress import next_action
-from esp_tui.domain.records import Cap, RedFlag
+from esp_tui.domain.records import Cap, Coaching, RedFlag
 from esp_tui.domain.tasks import GuideStep, TaskSpec
 from esp_tui.services.agents import require_agent
 from esp_tui.services.flags import create_cap, raise_flag
 from esp_tui.services.progress_base import ProgressError, guide_for, require_task, task_state
 from storage import progress as store
-from storage.coaching import Coaching, add_coaching, list_coaching
+from storage.coaching import add_coaching, list_coaching
 from storage.flags import list_caps, list_flags
 from storage.settings import tl_name
 

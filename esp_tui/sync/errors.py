@@ -135,7 +135,7 @@ def _describe_sheets(
     if isinstance(exc, gauth.RefreshError):
         return Described(
             f"Google refused to issue an access token ({type(exc).__name__}): check the "
-            "service-account key, or sign in again with `esp-tui auth check`",
+            "service-account key, or sign in again with `esp-tui auth login`",
             False,
         )
     if isinstance(exc, gauth.TransportError):
@@ -143,7 +143,7 @@ def _describe_sheets(
     if isinstance(exc, gauth.GoogleAuthError):  # DefaultCredentialsError, MalformedError, …
         return Described(
             f"Google sign-in failed ({type(exc).__name__}): check the credentials file, or "
-            "run `esp-tui auth check`",
+            "sign in again with `esp-tui auth login`",
             False,
         )
     if isinstance(exc, requests.exceptions.Timeout):
