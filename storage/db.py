@@ -56,6 +56,10 @@ class NotEspDatabase(StorageError):
     """The file is not an esp-tui database (another program's SQLite file, or not SQLite)."""
 
 
+class NoDatabase(StorageError):
+    """connect(create=False) on a path with no database: nothing was created."""
+
+
 def default_db_path() -> Path:
     from platformdirs import user_data_path
 
@@ -191,8 +195,8 @@ def _check_is_ours(conn: sqlite3.Connection, path: Path) -> None:
     )
 
 
-def connect(path: Path) -> EspDatabase:
-    """Open (creating if needed) and migrate the database at `path`.
+def connect(path: Path, *, create: bool = True) -> EspDatabase:
+    """Open (creating if needed, unless `create` is false) and migrate the database at `path`.
 
     A symlink is followed only to an esp-tui database; another program's SQLite file, or a
     file that is not SQLite at all, is refused untouched (NotEspDatabase)."""
@@ -204,6 +208,11 @@ def connect(path: Path) -> EspDatabase:
             raise StorageError(f"{path}: a symlink to nothing; pass another --db")
         if path.exists() and not path.is_file():
             raise StorageError(f"{path}: not a file; pass another --db")
+        if not create and not path.exists():
+            raise NoDatabase(
+                f"{path}: no esp-tui database here yet (nothing was written); "
+                "`esp-tui roster import FILE --cohort NAME --start YYYY-MM-DD` creates it"
+            )
         _create_private(path)
     conn: sqlite3.Connection | None = None
     try:

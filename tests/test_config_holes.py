@@ -102,3 +102,40 @@ def test_a_config_error_is_exit_2_and_leaves_no_database_file(tmp_path, capsys, 
     assert err.startswith(f"esp-tui: error: {config}: ")
     assert len(err.splitlines()) == 1
     assert not data.exists()  # no database, not even its folder
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("stamp", "D1001", "in"),
+        ("stamp", "import", "missing.csv"),
+        ("note", "D1001", "text"),
+        ("check",),
+        ("roster", "list"),
+        ("tickets", "list"),
+        ("progress", "list"),
+        ("report", "handoff"),
+        ("backup",),
+        ("sync", "--dry-run"),
+    ],
+)
+def test_a_command_on_a_path_with_no_database_creates_none(tmp_path, capsys, argv):
+    """Only the app, `roster import` and `cohort new` start a database: any other command on
+    a path with none says so in one line, exit 2, and leaves no file (QA: `check` and
+    `stamp import` left an empty esp.db behind)."""
+    from esp_tui.cli import main
+
+    db = tmp_path / "nested" / "esp.db"
+    assert main(["--db", str(db), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("no esp-tui database here yet" in err or argv == ("backup",))
+    assert str(db) in err
+    assert not db.exists() and not db.with_name("esp.db-wal").exists()
+
+
+def test_cohort_list_with_no_database_says_so_and_creates_none(tmp_path, capsys):
+    from esp_tui.cli import main
+
+    db = tmp_path / "esp.db"
+    assert main(["--db", str(db), "cohort", "list", "--json"]) == 0
+    assert capsys.readouterr().out.strip() == "[]" and not db.exists()

@@ -215,3 +215,26 @@ def test_a_zoned_time_follows_the_reports_day_for_daylight_saving():
 )
 def test_durations(text, minutes):
     assert parse_duration(text).total_seconds() == minutes * 60
+
+
+def test_a_report_dated_another_day_is_flagged_before_anything_is_written(cli):
+    """QA: a report whose times carry a date was stamped onto whatever --day was given."""
+    report = MEET / "names_arrival.csv"  # times dated 11/23/2026: day 1
+    code, _, err = cli("stamp", "import", str(report), "--day", "1")
+    assert code == 0 and err == ""
+    code, out, err = cli("stamp", "import", str(report), "--day", "2")
+    assert code == 0 and "nothing written" in out
+    assert err.count("\n") == 1
+    assert "the report's times are dated 2026-11-23, not day 2 (2026-11-24)" in err
+    assert events(cli.db) == []
+
+
+def test_a_time_named_with_a_date_or_moved_by_its_zone_says_its_date():
+    from esp_tui.domain.tabular_time import parse_meet_moment
+
+    on = date(2026, 11, 23)
+    assert parse_meet_moment("9:02 AM", NY, on) == (time(9, 2), None)
+    assert parse_meet_moment("12/2/2026 9:02:13 AM", NY, on) == (time(9, 2, 13), date(2026, 12, 2))
+    assert parse_meet_moment("9:02 AM EST", NY, on) == (time(9, 2), None)  # same day in NY
+    sydney = ZoneInfo("Australia/Sydney")  # 9:02 EST is 01:02 the next morning there
+    assert parse_meet_moment("9:02 AM EST", sydney, on) == (time(1, 2), date(2026, 11, 24))

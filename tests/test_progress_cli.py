@@ -9,6 +9,7 @@ import time_machine
 
 from esp_tui.cli import main
 from storage import progress as store
+from storage.db import connect
 from storage.flags import list_flags
 from tests.conftest import FIXED_NOW
 
@@ -142,6 +143,11 @@ def test_flag_errors(run, seeded_db, argv, message):
 
 
 def test_no_cohort_is_a_clear_error(db_path, capsys):
+    code = main(["progress", "set", "D1", "ahip_m1", "passed", "--db", str(db_path)])
+    assert code == 2
+    assert "no esp-tui database here yet" in capsys.readouterr().err
+    assert not db_path.exists()  # nothing written, not even an empty database
+    connect(db_path).close()  # a database with no cohort yet
     code = main(["progress", "set", "D1", "ahip_m1", "passed", "--db", str(db_path)])
     assert code == 2
     assert "no cohort yet" in capsys.readouterr().err

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.csv",
         help="its agents (agent_id, name, email[, team])",
     )
-    new.set_defaults(func=run_new)
+    new.set_defaults(func=run_new, creates_db=True)
 
     lst = add_command(csub, "list", "list the cohorts (oldest day 1 first; * = current)")
     lst.add_argument("--json", action="store_true", help="print a JSON array")
@@ -105,7 +105,8 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.domain.text import visible
     from esp_tui.services.cohorts import cohort_rows
 
-    rows = cohort_rows(ctx.db)
+    # No database yet means no cohorts: say so without creating the file.
+    rows = cohort_rows(ctx.db) if ctx.db_path.exists() else []
     if args.json:
         ctx.print_json([r.to_json() for r in rows])
         return EXIT_OK

@@ -59,10 +59,16 @@ class CliContext:
 
     @cached_property
     def db(self) -> Database:
-        """The connection, working on `--cohort NAME` when given (else the current cohort)."""
+        """The connection, working on `--cohort NAME` when given (else the current cohort).
+
+        Only the commands that start a database (the app, `roster import`, `cohort new`: their
+        parsers set `creates_db`) create a missing one; any other command on a path with no
+        database stops with one line and leaves no file behind."""
         from storage.db import connect
 
-        db = connect(self.db_path)
+        args = self.args
+        creates = getattr(args, "creates_db", False) or getattr(args, "func", None) is None
+        db = connect(self.db_path, create=creates)
         name = getattr(self.args, "cohort_scope", None)
         if name is not None:
             from esp_tui.services.cohorts import CohortError, scope_to

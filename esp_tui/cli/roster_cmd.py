@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="date of day 1 (default: today for a new cohort)",
     )
-    imp.set_defaults(func=run_import)
+    imp.set_defaults(func=run_import, creates_db=True)
     lst = add_command(rsub, "list", "list the agents")
     lst.add_argument("--json", action="store_true", help="print a JSON array")
     add_cohort_option(lst)

@@ -31,7 +31,12 @@ from esp_tui.domain.tabular import (
     read_rows,
     read_table,
 )
-from esp_tui.domain.tabular_time import add_clamped, parse_duration, parse_meet_time
+from esp_tui.domain.tabular_time import (
+    add_clamped,
+    parse_duration,
+    parse_meet_moment,
+    parse_meet_time,
+)
 
 __all__ = [
     "MEET_LAYOUTS",
@@ -44,6 +49,7 @@ __all__ = [
     "propose_stamps",
     "read_meet_report",
     "read_meet_rows",
+    "wrong_day_warning",
 ]
 
 
@@ -61,6 +67,7 @@ class MeetRow(BaseModel):
     email: str | None
     first_seen: time
     last_seen: time
+    dated: date | None = None  # the date its times name (or a zone moved them to), if any
 
 
 class Proposal(BaseModel):
@@ -197,14 +204,17 @@ def _parse_row(table: Table, rec: Record, tz: tzinfo | None, on: date | None) ->
     if email is not None and "@" not in email:
         raise table.error(rec, "email", f"bad email {email!r}")
     seen: dict[str, time] = {}
+    dated: date | None = None
     for role in ("first_seen", "last_seen") if table.has("last_seen") else ("first_seen",):
         raw = cell(role)
         if not raw:
             raise table.error(rec, role, "empty")
         try:
-            seen[role] = parse_meet_time(raw, tz, on)
+            seen[role], when = parse_meet_moment(raw, tz, on)
         except ValueError:
             raise table.error(rec, role, f"bad time {raw!r}") from None
+        if role == "first_seen":
+            dated = when
     if "last_seen" not in seen:  # the extension: first seen + time in call
         raw = cell("length")
         try:
@@ -219,6 +229,20 @@ def _parse_row(table: Table, rec: Record, tz: tzinfo | None, on: date | None) ->
         email=email,
         first_seen=seen["first_seen"],
         last_seen=seen["last_seen"],
+        dated=dated,
+    )
+
+
+def wrong_day_warning(rows: Sequence[MeetRow], on: date, day_label: str) -> str | None:
+    """One line when the report's times name another date than the day it is imported for
+    (the wrong report, or the wrong --day): the stamps would land on the wrong day."""
+    other = sorted({r.dated for r in rows if r.dated is not None and r.dated != on})
+    if not other:
+        return None
+    dates = ", ".join(d.isoformat() for d in other[:3]) + (" …" if len(other) > 3 else "")
+    return (
+        f"the report's times are dated {dates}, not {day_label} ({on.isoformat()}): "
+        "check that this is the right report and the right day before accepting"
     )
 
 

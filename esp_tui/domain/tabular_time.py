@@ -34,7 +34,16 @@ _DURATION_PART = re.compile(
 
 
 def parse_meet_time(text: str, tz: tzinfo | None = None, on: date | None = None) -> time:
-    """The wall-clock time in `text` (a date in it is ignored).
+    """The wall-clock time in `text` (a date in it is ignored: see `parse_meet_moment`)."""
+    return parse_meet_moment(text, tz, on)[0]
+
+
+def parse_meet_moment(
+    text: str, tz: tzinfo | None = None, on: date | None = None
+) -> tuple[time, date | None]:
+    """The wall-clock time in `text`, and the date it falls on when the text names one or a
+    zone moves it (`12/2/2026 9:02:13 AM`; `9:02 AM EST` read in Sydney is the next day), else
+    None: the caller compares that date with the day the report is imported for.
 
     A time with a zone (`9:02 AM EST`, `…Z`, `+00:00`) is converted to `tz` when given, on the
     date the text names, else on `on` (the report's day: it decides daylight saving time).
@@ -48,13 +57,18 @@ def parse_meet_time(text: str, tz: tzinfo | None = None, on: date | None = None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             dt: datetime = _dateutil.parse(s, default=default, tzinfos=_ZONES)
+            # parsed again with another default: a date the text names does not move
+            other: datetime = _dateutil.parse(s, default=datetime(1999, 2, 3), tzinfos=_ZONES)
     except (ValueError, OverflowError):
         raise ValueError(f"bad time {text!r}") from None
     if caught:  # dateutil's UnknownTimezoneWarning: "9:02 AM XYZT" would be read as local
         raise ValueError(f"bad time {text!r}")
+    named = dt.date() == other.date()
     if dt.tzinfo is not None and tz is not None:
-        dt = dt.astimezone(tz)
-    return dt.time().replace(microsecond=0, tzinfo=None)
+        moved = dt.astimezone(tz)
+        named = named or moved.date() != dt.date()
+        dt = moved
+    return dt.time().replace(microsecond=0, tzinfo=None), dt.date() if named else None
 
 
 def parse_duration(text: str) -> timedelta:

@@ -75,6 +75,7 @@ def preview_meet_report(
         propose_stamps,
         read_meet_report,
         read_meet_rows,
+        wrong_day_warning,
     )
     from esp_tui.services.sheet_source import is_sheet_url, read_sheet
 
@@ -101,6 +102,9 @@ def preview_meet_report(
             rows, warnings = read_meet_report(data, str(path), zone, on=on)
     except MeetReportError as e:
         raise AttendanceError(str(e)) from None
+    label = f"day {day}" if day is not None and 1 <= day <= cohort.days else "day 1"
+    if (wrong := wrong_day_warning(rows, on, label)) is not None:
+        warnings = (*warnings, wrong)
     agents = list_agents(db)
     proposals, unmatched = propose_stamps(rows, [(a.agent_id, a.name, a.email) for a in agents])
     return MeetPreview(
