@@ -195,7 +195,7 @@ def test_stamp_import_yes_keeps_the_tls_own_stamps_like_the_review_screen(cli, s
     report.write_text(MEET)
     assert cli("stamp", "D1001", "in", "--at", "09:10")[0] == 0
     code, out, _ = cli("stamp", "import", str(report), "--yes", now=DAY1_1040)
-    assert code == 0 and "stamped 1 agents on day 1" in out
+    assert code == 0 and "stamped 1 agent on day 1" in out
     assert "1 already stamped, left as they were" in out
     assert [(e.agent_id, e.kind) for e in all_events(seeded_db)] == [
         ("D1001", "in"),  # the TL's 09:10, alone

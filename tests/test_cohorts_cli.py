@@ -300,7 +300,7 @@ def test_a_closed_cohort_refuses_stamps_and_notes_but_still_reports(cli, env):
     ok(cli, "stamp", "A1", "in", "--day", "4", "--at", "09:00", "--cohort", "Nov 16")
     ok(cli, "note", "A1", "late note", "--day", "4", "--cohort", "Nov 16")
     out = ok(cli, "stamp", "import", str(meet), "--day", "5", "--yes", "--cohort", "Nov 16")
-    assert "stamped 1 agents on day 5 (in and out stamps)" in out
+    assert "stamped 1 agent on day 5 (in and out stamps)" in out
     assert rows_of(db_path, "attendance_events", "Nov 16") == len(nov16["events"]) + 3
     assert rows_of(db_path, "notes", "Nov 16") == 2
 

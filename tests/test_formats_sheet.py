@@ -180,3 +180,15 @@ async def test_the_m_prompt_reader_takes_a_url_or_a_path(sheet, tmp_path, config
             assert app.screen.query_one("#proposals", DataTable).row_count == 2
     finally:
         db.close()
+
+
+def test_cohort_new_takes_its_roster_from_a_sheet_tab(cli, sheet):
+    code, out, err = cli(
+        "cohort", "new", "Nov 23", "--start", "2026-11-23", "--roster", URL, "--tab", "Roster"
+    )
+    assert code == 0, err
+    assert "4 added" in out
+    assert agents(cli.db) == EXPECTED
+    code, _, err = cli("cohort", "new", "Nov 30", "--start", "2026-11-30", "--roster", URL,
+                       "--tab", "Nope")  # fmt: skip
+    assert code == 2 and err.count("\n") == 1 and "Nope" in err

@@ -193,7 +193,8 @@ def run_import(args: argparse.Namespace, ctx: CliContext) -> int:
         raise _refused(e, args) from None
     skipped = len(preview.proposals) - len(action.agent_ids)
     ctx.out(
-        f"stamped {len(action.agent_ids)} agents on day {day} ({outs}):"
+        f"stamped {len(action.agent_ids)} agent{'' if len(action.agent_ids) == 1 else 's'}"
+        f" on day {day} ({outs}):"
         f" {len(action.event_ids)} events"
         + (f"; {skipped} already stamped, left as they were" if skipped else "")
     )

@@ -8,10 +8,11 @@ written.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from esp_tui.cli.common import add_command, parse_date
 from esp_tui.cli.context import EXIT_OK, CliContext, CliError
-from esp_tui.cli.path_args import path_arg
+from esp_tui.cli.path_args import source_arg
 
 _SUBCOMMANDS = "{new,list,use,close,reopen,carry}"
 
@@ -31,9 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     new.add_argument(
         "--roster",
-        type=path_arg,
-        metavar="FILE.csv",
-        help="its agents (agent_id, name, email[, team])",
+        type=source_arg,
+        metavar="FILE.csv|URL",
+        help="its agents, from a roster file or a Google Sheet URL (as `roster import`)",
+    )
+    new.add_argument(
+        "--tab", metavar="NAME", help="the Google Sheet's tab (default: the URL's, else the first)"
     )
     new.set_defaults(func=run_new, creates_db=True)
 
@@ -81,13 +85,19 @@ def run_new(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.domain.text import visible
     from esp_tui.services.cohorts import CohortError, new_cohort
     from esp_tui.services.roster import read_roster_source
+    from esp_tui.services.sheet_source import SheetReadError
 
     agents = None
     if args.roster is not None:
-        try:  # the whole file, before the DB is opened; [roster.columns] as `roster import`
-            roster = read_roster_source(args.roster, config=ctx.config, env=ctx.env)
+        try:  # the whole file or tab, before the DB is opened; as `roster import` reads it
+            roster = read_roster_source(
+                args.roster, config=ctx.config, env=ctx.env, tab=args.tab,
+                interactive=sys.stdin.isatty(),
+            )  # fmt: skip
         except RosterError as e:
             raise CliError(str(e)) from None
+        except SheetReadError as e:
+            raise CliError(str(e), e.exit_code) from None
         for warning in roster.warnings:
             ctx.warn(warning)
         agents = roster.agents

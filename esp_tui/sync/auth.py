@@ -238,7 +238,7 @@ def load_credentials(
     else:
         raise SheetsAuthError(
             f"no Google credentials: set {SERVICE_ACCOUNT_ENV} or [sheet] service_account_file, "
-            "or [sheet] oauth_client_file for your own login"
+            "or [sheet] oauth_client_file and run `esp-tui auth login` for your own login"
         )
     return creds, describe_identity(creds, token_path=token_path)
 
