@@ -82,3 +82,22 @@ def test_the_preview_line_stays_first_and_an_empty_part_says_none(seeded_db, con
     summary = attention(text)
     assert "**Open red flags** · 0\n- none" in summary
     assert "**CAPs** · 0\n- none" in summary
+
+
+def test_a_recorded_coaching_makes_the_retake_the_next_step(seeded_db, config) -> None:
+    """QA: after the coaching was recorded, the summary still said "next: Coach the agent"."""
+    from esp_tui.services.exam_guide import record_coaching
+
+    a = sorted(list_agents(seeded_db), key=lambda x: x.agent_id)[0]
+    progress_svc.record_attempt(seeded_db, config, a.agent_id, "ahip_final", 61, now=DAY2)
+    coach_step = guide_for(config)[0]
+    assert coach_step.action == "coaching"
+
+    def line() -> str:
+        failed = attention(handoff_markdown(seeded_db, config, now=DAY5_EVENING))
+        return next(x for x in failed.splitlines() if f"({a.agent_id}): AHIP final exam" in x)
+
+    assert f"next: {coach_step.text}" in line()
+    record_coaching(seeded_db, config, a.agent_id, "ahip_final", "went over module 3", now=DAY2)
+    done = "AHIP final exam failed 1 time · coached · next: the retake (2 attempts left)"
+    assert line().endswith(done)

@@ -25,6 +25,7 @@ from esp_tui.services.attendance import zone_of
 from esp_tui.services.progress import progress_by_agent
 from esp_tui.services.progress_base import guide_for
 from storage.agents import list_agents
+from storage.coaching import list_coaching
 from storage.flags import list_caps, list_flags
 from storage.progress import all_states
 
@@ -63,12 +64,15 @@ def attention_sections(
 
     states = all_states(db)
     guide = guide_for(config)
+    # (agent, exam, failed attempts) the coaching step was recorded for: done, not "next"
+    coached = {(c.agent_id, c.task_key, c.fails) for c in list_coaching(db)}
     failed: list[str] = []
     for a in agents:
         for task in config.tasks:
             state = states.get(a.agent_id, {}).get(task.key)
             if task.is_exam and state is not None and state.status == "failed":
-                line = _failed_line(task, state, guide)
+                done = (a.agent_id, task.key, failed_attempts(state)) in coached
+                line = _failed_line(task, state, guide, coached=done)
                 if line:
                     failed.append(f"{who(a.agent_id)}: {line}")
 
@@ -93,12 +97,20 @@ def attention_sections(
     return list(zip(PARTS, (behind, failed, flags, caps), strict=True))
 
 
-def _failed_line(task: TaskSpec, state: TaskState, guide: Sequence[GuideStep]) -> str:
-    """ "AHIP final failed 2 times, last score 62% · next: <the guide's step> (1 attempt left)"."""
+def _failed_line(
+    task: TaskSpec, state: TaskState, guide: Sequence[GuideStep], *, coached: bool = False
+) -> str:
+    """ "AHIP final failed 2 times, last score 62% · next: <the guide's step> (1 attempt left)";
+    once the coaching the guide asks for is recorded, the next thing is the retake."""
     fails = failed_attempts(state)
     if fails < 1:
         return ""
     step = next_action(task, fails, guide)
+    if coached and step.action == "coaching":
+        left = attempts_left(task, fails)
+        more = f" ({_times(left, 'attempt')} left)" if left else ""
+        what = f"{_one_line(task.label)} failed {_times(fails, 'time')}"
+        return f"{what} · coached · next: the retake{more}"
     score = f", last score {state.last_score:g}%" if state.last_score is not None else ""
     left = attempts_left(task, fails)
     more = f" ({_times(left, 'attempt')} left)" if left and step.action != "cannot_sell" else ""
