@@ -111,7 +111,6 @@ def test_a_config_error_is_exit_2_and_leaves_no_database_file(tmp_path, capsys, 
         ("stamp", "import", "missing.csv"),
         ("note", "D1001", "text"),
         ("check",),
-        ("roster", "list"),
         ("tickets", "list"),
         ("progress", "list"),
         ("report", "handoff"),
@@ -133,9 +132,12 @@ def test_a_command_on_a_path_with_no_database_creates_none(tmp_path, capsys, arg
     assert not db.exists() and not db.with_name("esp.db-wal").exists()
 
 
-def test_cohort_list_with_no_database_says_so_and_creates_none(tmp_path, capsys):
+def test_the_lists_with_no_database_say_so_and_create_none(tmp_path, capsys):
     from esp_tui.cli import main
 
     db = tmp_path / "esp.db"
-    assert main(["--db", str(db), "cohort", "list", "--json"]) == 0
-    assert capsys.readouterr().out.strip() == "[]" and not db.exists()
+    for what in ("cohort", "roster"):
+        assert main(["--db", str(db), what, "list", "--json"]) == 0
+        assert capsys.readouterr().out.strip() == "[]" and not db.exists()
+    assert main(["--db", str(db), "roster", "list"]) == 0
+    assert "no agents yet" in capsys.readouterr().out and not db.exists()

@@ -101,7 +101,7 @@ def roster_rows(ctx: CliContext) -> list[dict]:
 
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    rows = roster_rows(ctx)
+    rows = roster_rows(ctx) if ctx.db_path.exists() else []  # no database: no agents, no file
     if args.json:
         ctx.print_json(rows)
         return EXIT_OK
