@@ -116,7 +116,7 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     from esp_tui.services.cohorts import cohort_rows
 
     # No database yet means no cohorts: say so without creating the file.
-    rows = cohort_rows(ctx.db) if ctx.db_path.exists() else []
+    rows = cohort_rows(ctx.db) if (ctx.db_path.exists() or ctx.db_path.is_symlink()) else []
     if args.json:
         ctx.print_json([r.to_json() for r in rows])
         return EXIT_OK

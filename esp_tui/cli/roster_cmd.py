@@ -101,7 +101,8 @@ def roster_rows(ctx: CliContext) -> list[dict]:
 
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
-    rows = roster_rows(ctx) if ctx.db_path.exists() else []  # no database: no agents, no file
+    # No database yet: no agents, and no file created (a dangling symlink still errors).
+    rows = roster_rows(ctx) if (ctx.db_path.exists() or ctx.db_path.is_symlink()) else []
     if args.json:
         ctx.print_json(rows)
         return EXIT_OK
