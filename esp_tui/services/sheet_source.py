@@ -72,11 +72,9 @@ def read_sheet(
     interactive: bool = False,
 ) -> SheetValues:
     """Every value of one tab, as shown in the sheet (FORMATTED_VALUE). Raises SheetReadError."""
-    from esp_tui.sync.auth import load_credentials
     from esp_tui.sync.errors import describe
     from esp_tui.sync.layout import quote_tab
-    from esp_tui.sync.target import Target, default_token_path, open_book, retry
-    from esp_tui.sync.transport import make_client, resolve_endpoint
+    from esp_tui.sync.target import Target, connect, open_book, retry
 
     parsed = sheet_url(url)
     if parsed is None:
@@ -84,18 +82,7 @@ def read_sheet(
     key, gid = parsed
     target: Target | None = None
     try:
-        endpoint = resolve_endpoint(env)
-        creds, identity = load_credentials(
-            env=env,
-            service_account_file=config.sheet.service_account_file,
-            oauth_client_file=config.sheet.oauth_client_file,
-            token_path=default_token_path(),
-            endpoint=endpoint,
-            interactive=interactive,
-        )
-        target = Target(
-            make_client(creds, endpoint), key, identity, max_retries=config.sheet.max_retries
-        )
+        target = connect(config, env, interactive=interactive, key=key)  # sync's identity
         book = open_book(target)
         props = [s.get("properties", {}) for s in book.metadata.get("sheets", [])]
         title = _pick_tab(props, tab, gid)

@@ -198,16 +198,7 @@ def set_details(db: Database, walk: Walk, *, reference: str, contacted: str, now
     _check_open(db, walk)
     before = walk.engine.set_details(reference=reference, contacted=contacted)
     try:
-        with db.atomic():
-            _open_row(db, walk.session_id)
-            store.update_session(
-                db,
-                walk.session_id,
-                state=walk.engine.to_state(),
-                outcome=None,
-                ticket_id=None,
-                at=now,
-            )
+        _save_open_state(db, walk, now)
     except BaseException:
         walk.engine.details = before
         raise
@@ -242,6 +233,16 @@ def ticket_origin(db: Database, config: Config, ticket_id: str) -> tuple[str, st
     return tree.short, why
 
 
+def _save_open_state(db: Database, walk: Walk, now: datetime) -> None:
+    """Write the engine's state to its session, still open (one transaction; the caller puts
+    the engine back as it was if this raises)."""
+    with db.atomic():
+        _open_row(db, walk.session_id)
+        store.update_session(
+            db, walk.session_id, state=walk.engine.to_state(), outcome=None, ticket_id=None, at=now
+        )
+
+
 def step_back(db: Database, walk: Walk, *, now: datetime) -> PathEntry | None:
     """Undo the last answer of an open session; None when at the first step."""
     _check_open(db, walk)
@@ -249,16 +250,7 @@ def step_back(db: Database, walk: Walk, *, now: datetime) -> PathEntry | None:
     if removed is None:
         return None
     try:
-        with db.atomic():
-            _open_row(db, walk.session_id)
-            store.update_session(
-                db,
-                walk.session_id,
-                state=walk.engine.to_state(),
-                outcome=None,
-                ticket_id=None,
-                at=now,
-            )
+        _save_open_state(db, walk, now)
     except BaseException:
         # An open session's last answer was a yes/no that led on: give it again in memory.
         walk.engine.reapply(removed)

@@ -93,9 +93,12 @@ class Target:
         return session_of(self.client).request_count
 
 
-def connect(config: Config, env: Mapping[str, str], *, interactive: bool = False) -> Target:
-    """Resolve the spreadsheet, the endpoint and the credentials (no request sent yet)."""
-    key = configured_key(config, env)
+def connect(
+    config: Config, env: Mapping[str, str], *, interactive: bool = False, key: str | None = None
+) -> Target:
+    """Resolve the spreadsheet (the tracker's, or `key`: a sheet read by an import), the
+    endpoint and the credentials (no request sent yet)."""
+    key = key if key is not None else configured_key(config, env)
     endpoint = resolve_endpoint(env)
     creds, identity = load_credentials(
         env=env,
