@@ -51,6 +51,11 @@ def agent_ids(db: Database) -> set[str]:
     return {r[0] for r in rows}
 
 
+def known_agent_ids(db: Database) -> list[str]:
+    """Every agent id the database knows, in any cohort, as first written."""
+    return [r["agent_id"] for r in query(db, "SELECT agent_id FROM agents ORDER BY agent_id")]
+
+
 def _person(db: Database, agent_id: str) -> Agent | None:
     """The agent as a person, whichever cohorts they belong to."""
     r = query(

@@ -180,3 +180,13 @@ def test_cli_file_arguments_take_pasted_paths(tmp_path: Path, capsys) -> None:
     argv = ["roster", "import", "~/My\\ Trees/week\\ 3.csv", "--cohort", "Nov 30"]
     assert cli.main(argv, env) == 0
     assert "1 agents already up to date" in capsys.readouterr().out
+
+
+def test_a_file_url_with_an_encoded_nul_is_one_line(tmp_path: Path, capsys) -> None:
+    """`%00` in a pasted file URL names no file: it is left encoded, never decoded into a NUL
+    that makes open() raise ValueError (a traceback from `roster import`)."""
+    assert clean_pasted_path("file:///tmp/a%00b.csv") == "/tmp/a%00b.csv"
+    env = {"ESP_TUI_DB": str(tmp_path / "x.db")}
+    code = cli.main(["roster", "import", "file:///nowhere/a%00b.csv"], env)
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err

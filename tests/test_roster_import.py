@@ -220,3 +220,20 @@ def cohort_list(capsys, db: str) -> list[dict]:
     code, out, _ = run(capsys, "--db", db, "cohort", "list", "--json")
     assert code == 0
     return json.loads(out)
+
+
+def test_a_reimport_spelling_an_id_another_way_is_the_same_agent(tmp_path, capsys):
+    """Ids match across imports as rows of one file match each other: `a1` (or `A1` with a
+    zero-width space) in next week's file is the agent `A1` already known, not a second one."""
+    db = tmp_path / "e.db"
+    first, again = tmp_path / "w1.csv", tmp_path / "w2.csv"
+    first.write_text(GOOD)
+    again.write_text(GOOD.replace("A1,", "a1,").replace("A2,", "A2\u200b,").replace("Red", "Gold"))
+    assert run(capsys, "--db", str(db), "roster", "import", str(first))[0] == 0
+    code, out, err = run(capsys, "--db", str(db), "roster", "import", str(again))
+    assert code == 0, err
+    assert "0 added, 1 updated, 1 unchanged" in out
+    assert agent_rows(db) == 2
+    listed = run(capsys, "--db", str(db), "roster", "list", "--json")[1]
+    teams = {(a["agent_id"], a["team"]) for a in json.loads(listed)}
+    assert teams == {("A1", "Blue"), ("A2", "Gold")}

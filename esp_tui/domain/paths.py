@@ -88,7 +88,8 @@ def _from_file_url(text: str) -> str:
     rest = text[len("file://") :]
     if rest.lower().startswith("localhost/"):
         rest = rest[len("localhost") :]
-    return _PERCENT.sub(lambda m: _decode(m.group()), rest)
+    decoded = _PERCENT.sub(lambda m: _decode(m.group()), rest)
+    return rest if "\x00" in decoded else decoded  # a NUL names no file: left encoded
 
 
 def _decode(escapes: str) -> str:

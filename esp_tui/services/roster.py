@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from esp_tui.config import Config
 from esp_tui.domain.models import Agent, Cohort, ImportCounts
 from esp_tui.domain.roster_csv import RosterError, RosterFile, read_roster, read_roster_rows
-from storage.agents import upsert_agents
+from storage.agents import known_agent_ids, upsert_agents
 from storage.cohort import (
     cohort_by_name,
     create_cohort,
@@ -142,5 +142,21 @@ def import_roster(
                 target = update_cohort(
                     db, target.stored_id, target.model_copy(update={"start_date": start})
                 )
-        counts = upsert_agents(db, agents)
+        counts = upsert_agents(db, known_spelling(db, agents))
     return ImportResult(cohort=target, counts=counts, cohort_created=created)
+
+
+def known_spelling(db: Database, agents: list[Agent]) -> list[Agent]:
+    """Each agent under the id the database already knows them by, when the file spells it
+    another way (`e1` for `E1`, a zero-width space): ids match as the file's rows match each
+    other (NFKC, invisible characters removed, case folded), so a re-import never makes a
+    second agent of the same person."""
+    from esp_tui.domain.tabular import key
+
+    known = {key(agent_id): agent_id for agent_id in known_agent_ids(db)}
+    return [
+        a.model_copy(update={"agent_id": known[k]})
+        if (k := key(a.agent_id)) in known and known[k] != a.agent_id
+        else a
+        for a in agents
+    ]
