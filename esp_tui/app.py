@@ -15,12 +15,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from esp_tui.clock import Clock, cohort_zone, system_clock
 from esp_tui.config import Config
 from esp_tui.domain.models import Cohort
 from esp_tui.messages import CohortChanged, DataChanged
 from esp_tui.screens.base import EspScreen
 from esp_tui.screens.roster import RosterScreen
-from esp_tui.services.clock import Clock, cohort_zone, system_clock
 from esp_tui.widgets.status_header import StatusHeader
 from storage.cohort import get_cohort
 

@@ -20,8 +20,9 @@ class Carried(NamedTuple):
 def carry_record(db: Database, agent_id: str, source: int, target: int) -> Carried:
     """Make the agent a member of `target` and copy from `source`: passed and waived tasks,
     every exam attempt (with a failed exam's status, so the Failed Cert Exams Guide goes on
-    counting from them), every CAP and the open red flags. Attendance, notes, tickets and rooms
-    stay in `source`, which keeps the agent's whole record. Call inside db.atomic()."""
+    counting from them) and the coaching recorded on them, every CAP and the open red flags.
+    Attendance, notes, tickets and rooms stay in `source`, which keeps the agent's whole record.
+    Call inside db.atomic()."""
     now = to_text(utcnow())
     db.execute(
         "INSERT INTO cohort_agents (cohort_id, agent_id, active, joined_at, carried_from)"
@@ -41,6 +42,13 @@ def carry_record(db: Database, agent_id: str, source: int, target: int) -> Carri
         " WHERE cohort_id = ? AND agent_id = ? ORDER BY id",
         [target, source, agent_id],
     ).rowcount
+    # The guide's coaching step goes with the attempts it followed (else asked for again).
+    db.execute(
+        "INSERT INTO coaching (cohort_id, agent_id, task_key, carrier, fails, coach, text, at)"
+        " SELECT ?, agent_id, task_key, carrier, fails, coach, text, at FROM coaching"
+        " WHERE cohort_id = ? AND agent_id = ? ORDER BY id",
+        [target, source, agent_id],
+    )
     # A CAP's day number belongs to the old week's calendar: it is not carried.
     caps = db.execute(
         "INSERT INTO caps (cohort_id, agent_id, level, reason, created_at, day)"

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from esp_tui.clock import machine_zone, resolve_timezone, zone_of
 from esp_tui.domain import cohort_time as rules
 from esp_tui.domain.models import Cohort
 from esp_tui.services import cohort_time
-from esp_tui.services.clock import machine_zone, resolve_timezone, zone_of
 
 
 def test_resolve_named_zone_and_unknown_zone() -> None:

@@ -603,3 +603,29 @@ def test_the_cli_writing_one_cohort_never_crosses_another_connections_cohort(cli
     finally:
         pinned.close()
         fixed.close()
+
+
+def test_a_carried_holdover_keeps_the_coaching_of_a_failed_exam(cli, env):
+    """The guide's coaching step, recorded in week 1 after one failed attempt, comes along with
+    the attempt it followed: week 2 does not ask for the coaching again (handoff, sheet)."""
+    from esp_tui.services.exam_guide import coaching_record, record_coaching
+
+    db_path, cfg, w1, w2 = env
+    ok(cli, "roster", "import", str(w1), "--cohort", "Nov 16", "--start", "2026-11-16")
+    ok(cli, "progress", "set", "H1", "cert_aetna", "failed", "--score", "70")
+    config = load_config(cfg, {})
+    db = scoped(db_path, "Nov 16")
+    try:
+        with time_machine.travel(FIXED_NOW, tick=False):
+            record_coaching(db, config, "H1", "cert_aetna", "went over module 4", now=FIXED_NOW)
+    finally:
+        db.close()
+    ok(cli, "cohort", "new", "Nov 23", "--start", "2026-11-23", "--roster", str(w2))
+    ok(cli, "cohort", "carry", "H1", "--to", "Nov 23")
+    db = scoped(db_path, "Nov 23")
+    try:
+        done = coaching_record(db, config, "H1", "cert_aetna")
+    finally:
+        db.close()
+    assert done is not None and done.text == "went over module 4"
+    assert "coached 2026-11-23: went over module 4" in ok(cli, "report", "handoff")

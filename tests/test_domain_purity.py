@@ -3,7 +3,7 @@
 `[tool.importlinter]` forbids the domain the I/O modules (os, pathlib, shutil, ...). Builtins
 and methods need no import, so this scans the domain's source for them: opening or reading a
 file, reading the environment or the console, printing. Files are read by the services
-(services/tree_files.py), the machine's timezone by services/clock.py.
+(services/tree_files.py), the machine's timezone by clock.py.
 """
 
 from __future__ import annotations

@@ -205,3 +205,23 @@ def test_migration_0011_adds_the_reason_to_existing_events(tmp_path):
         ]  # fmt: skip
     finally:
         db.close()
+
+
+def test_voiding_the_only_in_under_an_out_is_refused(seeded_db, config, cohort):
+    """Review: voiding the in left "out 12:00 · EARLY 4H+" with no in, and an in at 13:00 could
+    then be stamped behind that out; correct_event already refused the same order."""
+    evening = FIXED_NOW + timedelta(hours=9)
+    first = svc.stamp(seeded_db, config, cohort, KAI, "in", day=1, now=evening, at="09:00")
+    out = svc.stamp(seeded_db, config, cohort, KAI, "out", day=1, now=evening, at="12:00")
+    n = event_count(seeded_db)
+    with pytest.raises(svc.AttendanceError, match="leave Kai Everly's out 12:00 with no in"):
+        fix.void_event(
+            seeded_db, config, cohort, first.action.event_ids[0], reason="wrong", now=evening
+        )
+    assert event_count(seeded_db) == n  # nothing written
+    # the out first, then the in: both voids are accepted
+    fix.void_event(seeded_db, config, cohort, out.action.event_ids[0], reason="w", now=evening)
+    r = fix.void_event(
+        seeded_db, config, cohort, first.action.event_ids[0], reason="wrong", now=evening
+    )
+    assert not r.view.has_stamp and event_count(seeded_db) == n + 2

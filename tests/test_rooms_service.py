@@ -134,7 +134,7 @@ def test_move_refuses_unknown_agent_or_room(seeded_db):
 
 
 def test_set_status_logs_and_shows_in_the_header(seeded_db, config):
-    from esp_tui.services.clock import cohort_zone
+    from esp_tui.clock import cohort_zone
 
     zone = cohort_zone(TZ)
     local = NOW.astimezone(zone)

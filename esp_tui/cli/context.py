@@ -93,7 +93,7 @@ class CliContext:
         """Now in the cohort's timezone (the DB's cohort if one is open, else config's)."""
         from datetime import UTC
 
-        from esp_tui.services.clock import resolve_timezone
+        from esp_tui.clock import resolve_timezone
 
         zone = self.config.cohort.timezone
         if "db" in self.__dict__:

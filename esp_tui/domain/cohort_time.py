@@ -2,7 +2,7 @@
 the rule that a stamp records what happened (never the future). No I/O, no database.
 
 Every rule takes the cohort's zone: a cohort's timezone may be "local" (this machine's zone),
-which only the service layer can read (services/clock.py; services/cohort_time.py binds these
+which only the service layer can read (clock.py; services/cohort_time.py binds these
 rules to the cohort's resolved zone).
 """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -92,3 +92,9 @@ class Coaching(BaseModel):
     coach: str
     text: str
     at: datetime
+
+
+def coaching_text(c: Coaching, zone: tzinfo, label: str) -> str:
+    """`coached 2026-11-23: went over module 4 (AHIP final exam, Ana Lee)`: the handoff's and
+    the CAP cell's line (the date in the cohort's timezone)."""
+    return f"coached {c.at.astimezone(zone):%Y-%m-%d}: {c.text} ({label}, {c.coach})"

@@ -71,7 +71,7 @@ def is_local_zone(name: str) -> bool:
 
 
 def iana_zone(name: str) -> ZoneInfo:
-    """An IANA zone by name ("local" is resolved by services/clock.py, which reads the machine)."""
+    """An IANA zone by name ("local" is resolved by clock.py, which reads the machine)."""
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from esp_tui.domain.records import coaching_text
 from esp_tui.screens.prompts import TextPrompt
-from esp_tui.services.exam_guide import coaching_record, coaching_text, record_coaching
+from esp_tui.services.exam_guide import coaching_record, record_coaching
 from esp_tui.services.progress_base import ProgressError
 
 if TYPE_CHECKING:

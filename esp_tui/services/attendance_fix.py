@@ -104,10 +104,26 @@ def void_event(
     with db.atomic():
         target = _live_target(db, event_id, ("in", "out", "absent"))
         void = events_db.append_void(db, target, reason=why, at=now, entered_by=entered_by)
+        if target.kind == "in":  # the outs left must still follow an in (as correct_event)
+            left = events_db.events_for_agent(db, target.agent_id, [target.day])
+            _check_outs_have_an_in(_name(db, target.agent_id), left, cohort)
     what = target.absence_kind if target.kind == "absent" else target.kind
     when = "" if target.kind == "absent" else f" {format_local(target.at, zone)}"
     message = f"{_name(db, target.agent_id)} · day {target.day} {what}{when} voided: {why}"
     return _result(db, config, cohort, now, target, [void], message)
+
+
+def _check_outs_have_an_in(name: str, events: list[AttendanceEvent], cohort: Cohort) -> None:
+    """After voiding an in: no out may be left with no in before it (void the out first)."""
+    stamps = [e for e in effective_events(events) if e.kind in ("in", "out")]
+    outs = [e.at for e in stamps if e.kind == "out"]
+    if outs and not any(e.kind == "in" for e in stamps):
+        zone = zone_of(cohort)
+        raise AttendanceError(
+            f"voiding it would leave {name}'s out {format_local(min(outs), zone)} with no in"
+            " before it: void the out first, or correct the in's time; nothing written"
+        )
+    _check_order(name, events, cohort)
 
 
 def _check_order(name: str, events: list[AttendanceEvent], cohort: Cohort) -> None:

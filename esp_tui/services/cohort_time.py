@@ -1,5 +1,5 @@
 """Cohort time in the cohort's own zone: the pure rules of domain/cohort_time.py, each given the
-zone the cohort's timezone setting resolves to ("local" is this machine's, services/clock.py).
+zone the cohort's timezone setting resolves to ("local" is this machine's, clock.py).
 
 The signatures are the ones screens and the CLI use: a cohort, a day, now.
 """
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from esp_tui.clock import zone_of as zone_of
 from esp_tui.domain import cohort_time as rules
 from esp_tui.domain.cohort_time import FUTURE_SLACK as FUTURE_SLACK
 from esp_tui.domain.cohort_time import AttendanceError as AttendanceError
 from esp_tui.domain.cohort_time import at_field as at_field
 from esp_tui.domain.cohort_time import check_day as check_day
 from esp_tui.domain.models import Cohort
-from esp_tui.services.clock import zone_of as zone_of
 
 
 def day_window(cohort: Cohort, day: int) -> tuple[datetime, datetime]:

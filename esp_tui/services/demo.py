@@ -139,8 +139,8 @@ def seed_demo_progress(
     Stamped at the day's scheduled start, or at `now` when that is earlier (a demo created
     before 09:00 must not show a flag "raised 09:00" in the future). Call inside seed_demo's
     transaction."""
+    from esp_tui.clock import cohort_zone
     from esp_tui.domain.attendance import local_datetime
-    from esp_tui.services.clock import cohort_zone
     from storage.flags import add_flag
     from storage.progress import add_attempt, set_status
 
@@ -180,8 +180,8 @@ def seed_demo_attendance(db: Database, cohort: Cohort, now: datetime) -> None:
     """Day-1 stamps for the demo (deterministic): most agents in at 09:00, a couple a few
     minutes either side, one late 10+, one marked absent ncns. Only stamps not in the future
     relative to `now` are written. Call inside seed_demo's transaction."""
+    from esp_tui.clock import cohort_zone
     from esp_tui.domain.attendance import local_datetime
-    from esp_tui.services.clock import cohort_zone
     from storage.attendance import append_event
 
     zone = cohort_zone(cohort.timezone)

@@ -5,7 +5,7 @@ one line), shown in the handoff and the tracker's CAP cell as `coaching_text`.""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from sqlite_utils import Database
 
@@ -116,7 +116,6 @@ def record_coaching(
     """Record that the TL coached the agent on a failed exam: who (the TL's name), when (now),
     one line of what was covered. ProgressError when the exam is not failed or the line is
     empty or too long for a sheet cell."""
-    agent = require_agent(db, agent_id, ProgressError)
     task = require_task(config, task_key)
     line = " ".join(text.split())  # one line, as the handoff and the sheet show it
     if not line:
@@ -124,12 +123,17 @@ def record_coaching(
     problem = cell_text_problem(line, "the coaching line")
     if problem:
         raise ProgressError(problem)
-    found = latest_guide_step(db, config, agent.agent_id, task_key)
-    if found is None:
-        raise ProgressError(f"{agent.name}'s {task.label} is not a failed exam: nothing to coach")
-    _, fails = found
-    coach = tl_name(db, config.tl.name) or "TL"
+    # The checks inside the write transaction: an attempt recorded meanwhile by another
+    # esp-tui cannot leave the coaching filed against the wrong attempt count.
     with db.atomic():
+        agent = require_agent(db, agent_id, ProgressError)
+        found = latest_guide_step(db, config, agent.agent_id, task_key)
+        if found is None:
+            raise ProgressError(
+                f"{agent.name}'s {task.label} is not a failed exam: nothing to coach"
+            )
+        _, fails = found
+        coach = tl_name(db, config.tl.name) or "TL"
         return add_coaching(
             db, agent.agent_id, task_key, carrier=task.carrier or "", fails=fails, coach=coach,
             text=line, at=now,
@@ -143,9 +147,3 @@ def coaching_record(db: Database, config: Config, agent_id: str, task_key: str) 
         return None
     done = [c for c in list_coaching(db, agent_id, task_key) if c.fails == found[1]]
     return done[-1] if done else None
-
-
-def coaching_text(c: Coaching, zone: tzinfo, label: str) -> str:
-    """`coached 2026-11-23: went over module 4 (AHIP final exam, Ana Lee)`: the handoff's and
-    the CAP cell's line (the date in the cohort's timezone)."""
-    return f"coached {c.at.astimezone(zone):%Y-%m-%d}: {c.text} ({label}, {c.coach})"

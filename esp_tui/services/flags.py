@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from esp_tui.clock import cohort_zone
 from esp_tui.config import Config
 from esp_tui.domain.limits import cell_text_problem
 from esp_tui.domain.progress import CAP_LEVELS, RED_FLAG_KINDS, pm_message
 from esp_tui.domain.records import Cap, RedFlag
 from esp_tui.services.agents import require_agent
-from esp_tui.services.clock import cohort_zone
 from storage import flags as store
 from storage.agents import get_agent
 from storage.clock import utcnow

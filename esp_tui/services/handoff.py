@@ -86,7 +86,7 @@ def _cap_line(c: Cap) -> str:
 
 def _coaching_lines(db: Database, config: Config, zone: tzinfo) -> dict[str, list[str]]:
     """agent id -> `coached 2026-11-23: … (AHIP final exam, TL)` lines, oldest first."""
-    from esp_tui.services.exam_guide import coaching_text
+    from esp_tui.domain.records import coaching_text
     from storage.coaching import list_coaching
 
     out: dict[str, list[str]] = {}

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from esp_tui.clock import cohort_zone
 from esp_tui.config import Config
 from esp_tui.domain.attendance import local_datetime
 from esp_tui.domain.models import Agent
@@ -35,7 +36,6 @@ from esp_tui.domain.progress import (
 from esp_tui.domain.records import Cap, ExamAttempt, RedFlag
 from esp_tui.domain.tasks import TASK_STATUSES, GuideStep, TaskSpec, TaskStatus
 from esp_tui.services.agents import require_agent
-from esp_tui.services.clock import cohort_zone
 from esp_tui.services.exam_guide import act_on_guide as act_on_guide  # screens/tasks.py
 from esp_tui.services.exam_guide import guide_record, pct, plural
 from esp_tui.services.progress_base import ProgressError as ProgressError  # services/tickets.py

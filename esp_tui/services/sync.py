@@ -178,7 +178,7 @@ def _tl_name(
 
 def _gaps(db: Database, config: Config, cohort: Cohort, now: datetime, advise: Say) -> None:
     """A sync with readiness gaps open goes ahead, saying so (the Close screen asks first)."""
-    from esp_tui.services.clock import cohort_zone
+    from esp_tui.clock import cohort_zone
     from esp_tui.services.readiness import check_day
 
     today = now.astimezone(cohort_zone(cohort.timezone)).date()

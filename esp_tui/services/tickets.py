@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from esp_tui.clock import cohort_zone
 from esp_tui.config import Config
 from esp_tui.domain.forms import (
     CallCertification,
@@ -27,7 +28,6 @@ from esp_tui.domain.forms import (
 )
 from esp_tui.domain.tickets import TICKET_STATUSES, Ticket
 from esp_tui.services.agents import require_agent
-from esp_tui.services.clock import cohort_zone
 from esp_tui.services.ticket_fields import (
     TicketError,
     TicketInvalid,

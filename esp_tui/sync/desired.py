@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from esp_tui.clock import cohort_zone
 from esp_tui.config import Config
 from esp_tui.domain.attendance import (
     AttendanceEvent,
@@ -24,8 +25,7 @@ from esp_tui.domain.attendance import (
 )
 from esp_tui.domain.models import Agent, Cohort
 from esp_tui.domain.progress import RED_FLAG_LABELS, TaskState
-from esp_tui.services.clock import cohort_zone
-from esp_tui.services.exam_guide import coaching_text
+from esp_tui.domain.records import coaching_text
 from esp_tui.sync.layout import (
     SUBMITTED,
     SheetLayout,

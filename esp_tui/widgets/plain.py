@@ -37,7 +37,7 @@ def plain(
         visible(raw, multiline=multiline),
         style=style,
         no_wrap=no_wrap,
-        overflow=overflow,  # type: ignore[arg-type]
+        overflow=overflow,  # type: ignore[arg-type]  # a str of Rich's OverflowMethod values
     )
 
 
