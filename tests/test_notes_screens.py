@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Static
 from esp_tui.app import make_app
 from esp_tui.screens.close import CloseScreen
 from esp_tui.screens.note_editor import NoteEditor
+from esp_tui.screens.prompts import Confirm
 from esp_tui.screens.roster import RosterScreen
 from esp_tui.services.attendance import set_note
 from storage.agents import list_agents
@@ -127,7 +128,17 @@ async def test_marked_rows_get_one_note_in_one_transaction(seeded_db, config, cl
         assert title(editor) == "Note · 3 agents · day 1 · replaces 1 note"
         await pilot.press(*"AHIP module 2")
         seen = begins(seeded_db)
-        await pilot.press("enter")
+        await pilot.press("enter")  # `below` has its own note: asked first, naming them
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        name = roster.rows[below].name
+        asked = str(app.screen.query_one(".prompt-title").render())
+        assert asked == f"Replace the day 1 note of {name} with this one?"
+        await pilot.press("n")  # no: back in the editor with the text, nothing written
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor) and seen == []
+        assert get_note(seeded_db, below, 1) == "Doctor at 2"
+        await pilot.press("enter", "y")
         await pilot.pause()
         seeded_db.conn.set_trace_callback(None)
         assert seen == ["BEGIN IMMEDIATE"]  # three notes, one transaction

@@ -25,7 +25,7 @@ from textual.widgets import Input, Static
 from esp_tui.domain.notes import complete_template
 from esp_tui.messages import DataChanged
 from esp_tui.screens.base import EspScreen
-from esp_tui.screens.prompts import TextPrompt, Validator
+from esp_tui.screens.prompts import Confirm, TextPrompt, Validator
 from esp_tui.services import attendance as svc
 from esp_tui.widgets.plain import PlainInput, plain
 
@@ -175,9 +175,29 @@ def edit_notes(
         app.push_screen(_editor(app, title, value, HINT), save)
 
     def save(text: str | None) -> None:
-        nonlocal opened
         if text is None:
             return
+        # Another agent's own note is never replaced without a word: ask, naming them.
+        replaced = [n for a, n in agents if opened.get(a) not in (None, "", text)]
+        if not replaced:
+            write(text)
+            return
+        more = f" and {len(replaced) - 3} more" if len(replaced) > 3 else ""
+        names = ", ".join(replaced[:3]) + more
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                write(text)
+            else:
+                ask(text)  # back to the editor, the text kept
+
+        app.push_screen(
+            Confirm(f"Replace the day {day} note of {names} with this one?", yes="Replace"),
+            answered,
+        )
+
+    def write(text: str) -> None:
+        nonlocal opened
         try:
             notes_svc.set_notes(app.db, cohort, ids, day, text, expected=opened)
         except svc.NoteChanged as e:
