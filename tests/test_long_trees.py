@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import esp_tui.cli as cli
 from esp_tui.domain.tree_graph import cycle_text, find_cycles, reachable
+from tests import test_trees
+
+run = test_trees.run  # the `esp-tui tree ...` runner fixture, as test_trees has it
 
 
 def chain_text(steps: int, *, loop_back: bool = False) -> str:
@@ -24,19 +26,6 @@ def chain_text(steps: int, *, loop_back: bool = False) -> str:
             "",
         ]
     return "\n".join(lines)
-
-
-@pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    def _run(*args: str, user_dir: Path | str = "") -> tuple[int, str, str]:
-        config = tmp_path / "config.toml"
-        config.write_text(f'[trees]\nuser_dir = "{user_dir}"\n', encoding="utf-8")
-        env = {"ESP_TUI_CONFIG": str(config), "ESP_TUI_DB": str(tmp_path / "x.db")}
-        code = cli.main(list(args), env)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 @pytest.mark.parametrize("steps", [1000, 5000])

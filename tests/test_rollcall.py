@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
@@ -15,22 +14,14 @@ from esp_tui.app import make_app
 from esp_tui.domain.attendance import effective_events
 from esp_tui.screens.agent import AgentScreen
 from esp_tui.screens.prompts import Confirm
-from esp_tui.screens.roster import COLUMNS, RosterScreen, RosterTable
+from esp_tui.screens.roster import RosterScreen, RosterTable
 from esp_tui.screens.stamp_at import StampAt
 from esp_tui.screens.stamp_fix import StampFix
 from storage.attendance import all_events
 from tests.conftest import FIXED_NOW
+from tests.test_roster_keys import cells
 
 KAI = "D1001"
-
-
-def cells(app, agent_id: str) -> dict[str, str]:
-    table = app.screen.query_one(RosterTable)
-    values = table.get_row(agent_id)
-    return {
-        key: v.plain if isinstance(v, Text) else str(v)
-        for (key, _, _), v in zip(COLUMNS, values, strict=True)
-    }
 
 
 @pytest.fixture

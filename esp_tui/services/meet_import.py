@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,29 +76,19 @@ def preview_meet_report(
         read_meet_rows,
         wrong_day_warning,
     )
-    from esp_tui.services.sheet_source import is_sheet_url, read_sheet
+    from esp_tui.services.sheet_source import SheetValues, read_source
 
     on = cohort.date_of(day) if day is not None and 1 <= day <= cohort.days else cohort.start_date
     zone = zone_of(cohort)
     warnings: tuple[str, ...] = ()
     try:
-        if is_sheet_url(str(source)):
-            if config is None:
-                raise AttendanceError(f"{source}: a Google Sheet URL: no config to reach it with")
-            sheet = read_sheet(
-                config, os.environ if env is None else env, str(source), tab=tab,
-                interactive=interactive,
-            )  # fmt: skip
-            rows = read_meet_rows(sheet.values, sheet.source, zone, on=on)
+        got = read_source(
+            source, config, env, tab=tab, interactive=interactive, error=AttendanceError
+        )
+        if isinstance(got, SheetValues):
+            rows = read_meet_rows(got.values, got.source, zone, on=on)
         else:
-            path = Path(source)
-            if tab is not None:
-                raise AttendanceError(f"--tab {tab!r}: only for a Google Sheet URL, not a file")
-            try:
-                data = path.read_bytes()
-            except OSError as e:
-                raise AttendanceError(f"{path}: cannot read the file: {e.strerror}") from None
-            rows, warnings = read_meet_report(data, str(path), zone, on=on)
+            rows, warnings = read_meet_report(got, str(source), zone, on=on)
     except MeetReportError as e:
         raise AttendanceError(str(e)) from None
     label = f"day {day}" if day is not None and 1 <= day <= cohort.days else "day 1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -61,26 +60,14 @@ def read_roster_source(
     """A roster file, or a Google Sheet tab when `source` is a Sheets URL (then `config` is
     needed; a failure to reach it raises SheetReadError with its exit code). Everything is read
     and checked before anything touches the database; RosterError names the row and field."""
-    from esp_tui.services.sheet_source import is_sheet_url, read_sheet
+    from esp_tui.services.sheet_source import SheetValues, read_source
 
     if config is not None and columns is None:
         columns = config.roster.columns.aliases()
-    if is_sheet_url(str(source)):
-        if config is None:
-            raise RosterError(f"{source}: a Google Sheet URL: no config to reach it with")
-        sheet = read_sheet(
-            config, os.environ if env is None else env, str(source), tab=tab,
-            interactive=interactive,
-        )  # fmt: skip
-        return read_roster_rows(sheet.values, sheet.source, columns)
-    if tab is not None:
-        raise RosterError(f"--tab {tab!r}: only for a Google Sheet URL, not a file")
-    path = Path(source)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise RosterError(f"{path}: cannot read the file: {e.strerror}") from None
-    return read_roster(data, str(path), columns)
+    got = read_source(source, config, env, tab=tab, interactive=interactive, error=RosterError)
+    if isinstance(got, SheetValues):
+        return read_roster_rows(got.values, got.source, columns)
+    return read_roster(got, str(source), columns)
 
 
 def _has_records(db: Database) -> bool:

@@ -4,9 +4,11 @@ and ESP_TUI_SHEETS_ENDPOINT override as sync (esp_tui/sync). Two requests: open,
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
@@ -61,6 +63,31 @@ def _pick_tab(tabs: Sequence[Mapping[str, object]], tab: str | None, gid: int | 
     if not titles:
         raise SheetReadError("the spreadsheet has no tabs")
     return titles[0]
+
+
+def read_source(
+    source: Path | str,
+    config: Config | None,
+    env: Mapping[str, str] | None,
+    *,
+    tab: str | None,
+    interactive: bool,
+    error: type[Exception],
+) -> SheetValues | bytes:
+    """What an import reads: a Google Sheet tab's values when `source` is a Sheets URL (with
+    sync's identity; SheetReadError when it cannot be reached), else the file's bytes. The
+    refusals are one line of the caller's own `error` type."""
+    if is_sheet_url(str(source)):
+        if config is None:
+            raise error(f"{source}: a Google Sheet URL: no config to reach it with")
+        env = os.environ if env is None else env
+        return read_sheet(config, env, str(source), tab=tab, interactive=interactive)
+    if tab is not None:
+        raise error(f"--tab {tab!r}: only for a Google Sheet URL, not a file")
+    try:
+        return Path(source).read_bytes()
+    except OSError as e:
+        raise error(f"{source}: cannot read the file: {e.strerror}") from None
 
 
 def read_sheet(
